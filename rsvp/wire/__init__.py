@@ -1,0 +1,8 @@
+"""The RSVP wire codec: bytes <-> typed messages (RFC 2205, 2961, 3209, 3473 and more)."""
+
+from .codec import decode, encode
+from .errors import MalformedMessage
+from .message import Message, MsgType
+from .model import ClassNum, RsvpObject, UnknownObject, UnknownRule
+
+__all__ = ["decode", "encode", "MalformedMessage", "Message", "MsgType", "ClassNum", "RsvpObject", "UnknownObject", "UnknownRule"]

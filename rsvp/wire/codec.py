@@ -1,0 +1,170 @@
+"""Framing: bytes <-> :class:`Message` (RFC 2205 section 3.1, RFC 2961 section 3.3).
+
+The framing is hand-written so that every length is checked before any body
+decoder sees a byte: message length against the bytes given, each object
+length (>= 4, a multiple of 4, inside the message), then the per-(class,
+C-Type) body decoder, which checks its own sizes.  Whatever the input,
+:func:`decode` raises only :class:`MalformedMessage`.
+
+Refreshes repeat the same objects, so decoded objects are memoised by their
+bytes (objects are immutable, so sharing them is safe).
+"""
+
+from __future__ import annotations
+
+import struct
+
+from construct import ConstructError
+
+from . import objects as _objects  # noqa: F401  (registers every object type)
+from .checksum import internet_checksum
+from .errors import MalformedMessage
+from .message import Message, MsgType
+from .model import OBJECT_TYPES, RsvpObject, UnknownObject
+
+_HEADER = struct.Struct(">BBHBBH")
+_OBJECT_HEADER = struct.Struct(">HBB")
+_BODY_ERRORS = (struct.error, ValueError, IndexError, OverflowError, ConstructError)
+
+RSVP_VERSION = 1
+_CACHE_LIMIT = 8192
+_cache: dict[bytes, RsvpObject] = {}
+
+
+def decode(data: bytes, *, verify_checksum: bool = True) -> Message:
+    """Decode one whole RSVP message (its RSVP Length must equal ``len(data)``).
+
+    A zero checksum means none was sent and is accepted.  Pass
+    ``verify_checksum=False`` to read captures whose checksums are known bad.
+    """
+    data = bytes(data)
+    return _decode(data, verify_checksum, nested=False)
+
+
+def encode(message: Message) -> bytes:
+    """Encode ``message``; lengths and the checksum are computed here."""
+    parts = [obj.encode() for obj in message.objects]
+    parts.extend(encode(sub) for sub in message.sub_messages)
+    body = b"".join(parts)
+    length = 8 + len(body)
+    if length > 0xFFFF:
+        raise ValueError(f"message is {length} bytes, longer than RSVP Length allows")
+    version_flags = (RSVP_VERSION << 4) | (message.flags & 0x0F)
+    head = _HEADER.pack(version_flags, message.msg_type, 0, message.send_ttl, message.reserved, length)
+    wire = head + body
+    if not message.send_checksum:
+        return wire
+    return head[:2] + internet_checksum(wire).to_bytes(2, "big") + head[4:] + body
+
+
+def rsvp_length(data: bytes) -> int | None:
+    """The RSVP Length a buffer declares, or None if it has no full header."""
+    return _HEADER.unpack_from(data)[5] if len(data) >= 8 else None
+
+
+def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
+    if len(data) < 8:
+        raise MalformedMessage(f"{len(data)} bytes is shorter than the 8-byte common header", offset=0)
+    version_flags, msg_type, checksum, send_ttl, reserved, length = _HEADER.unpack_from(data)
+    if version_flags >> 4 != RSVP_VERSION:
+        raise MalformedMessage(f"RSVP version {version_flags >> 4} is not supported", offset=0)
+    if length != len(data):
+        what = "truncated" if length > len(data) else "has trailing bytes"
+        raise MalformedMessage(f"RSVP Length {length} but {len(data)} bytes: message {what}", offset=6)
+    if length % 4:
+        raise MalformedMessage(f"RSVP Length {length} is not a multiple of 4", offset=6)
+    if checksum and verify_checksum:
+        expected = internet_checksum(data[:2] + b"\x00\x00" + data[4:])
+        if expected != checksum:
+            raise MalformedMessage(f"bad checksum 0x{checksum:04x}, expected 0x{expected:04x}", offset=2)
+    if msg_type == MsgType.BUNDLE:
+        if nested:
+            raise MalformedMessage("a Bundle inside a Bundle (RFC 2961 section 3.3)", offset=1)
+        objects, subs = _decode_bundle(data, verify_checksum)
+    else:
+        objects, subs = _decode_objects(data, 8, length), ()
+    try:
+        msg_type = MsgType(msg_type)
+    except ValueError:
+        pass
+    return Message(
+        msg_type,
+        objects,
+        subs,
+        flags=version_flags & 0x0F,
+        send_ttl=send_ttl,
+        send_checksum=checksum != 0,
+        reserved=reserved,
+    )
+
+
+def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[tuple[RsvpObject, ...], tuple[Message, ...]]:
+    """Bundle body: [INTEGRITY] then complete messages (RFC 2961 section 3.3).
+
+    A sub-message starts with version nibble 1; an object header starts with a
+    16-bit length, which for any INTEGRITY object is far below 0x1000.
+    """
+    offset, end = 8, len(data)
+    objects: tuple[RsvpObject, ...] = ()
+    if offset < end and data[offset] >> 4 != RSVP_VERSION:
+        length = _OBJECT_HEADER.unpack_from(data, offset)[0] if end - offset >= 4 else 0
+        objects = _decode_objects(data, offset, min(offset + max(length, 4), end))
+        offset += length
+    subs = []
+    while offset < end:
+        if end - offset < 8:
+            raise MalformedMessage("bundled message shorter than its header", offset=offset)
+        length = _HEADER.unpack_from(data, offset)[5]
+        if length < 8 or offset + length > end:
+            raise MalformedMessage(f"bundled message length {length} overruns the Bundle", offset=offset + 6)
+        try:
+            subs.append(_decode(data[offset : offset + length], verify_checksum, nested=True))
+        except MalformedMessage as exc:
+            raise exc.at(offset) from None
+        offset += length
+    if not subs:
+        raise MalformedMessage("Bundle carries no message", offset=8)
+    return objects, tuple(subs)
+
+
+def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...]:
+    objects = []
+    cache = _cache
+    while offset < end:
+        if end - offset < 4:
+            raise MalformedMessage(f"{end - offset} bytes left, too few for an object header", offset=offset)
+        length, class_num, c_type = _OBJECT_HEADER.unpack_from(data, offset)
+        if length < 4 or length % 4:
+            raise MalformedMessage(
+                f"object Length {length} must be >= 4 and a multiple of 4",
+                offset=offset, class_num=class_num, c_type=c_type,
+            )
+        if offset + length > end:
+            raise MalformedMessage(
+                f"object Length {length} runs {offset + length - end} bytes past the message",
+                offset=offset, class_num=class_num, c_type=c_type,
+            )
+        raw = data[offset : offset + length]
+        obj = cache.get(raw)
+        if obj is None:
+            obj = _decode_object(class_num, c_type, raw, offset)
+            if len(cache) >= _CACHE_LIMIT:
+                cache.clear()
+            cache[raw] = obj
+        objects.append(obj)
+        offset += length
+    return tuple(objects)
+
+
+def _decode_object(class_num: int, c_type: int, raw: bytes, offset: int) -> RsvpObject:
+    cls = OBJECT_TYPES.get((class_num, c_type))
+    if cls is None:
+        return UnknownObject(class_num, c_type, raw[4:])
+    try:
+        return cls.decode_body(raw[4:])
+    except MalformedMessage as exc:
+        raise exc.at(offset + 4, class_num, c_type) from None
+    except _BODY_ERRORS as exc:
+        raise MalformedMessage(
+            f"bad {cls.__name__} body: {exc}", offset=offset + 4, class_num=class_num, c_type=c_type
+        ) from None
