@@ -2,7 +2,8 @@
 
 from .codec import decode, encode
 from .errors import MalformedMessage
+from .grammar import validate
 from .message import Message, MsgType
 from .model import ClassNum, RsvpObject, UnknownObject, UnknownRule
 
-__all__ = ["decode", "encode", "MalformedMessage", "Message", "MsgType", "ClassNum", "RsvpObject", "UnknownObject", "UnknownRule"]
+__all__ = ["decode", "encode", "validate", "MalformedMessage", "Message", "MsgType", "ClassNum", "RsvpObject", "UnknownObject", "UnknownRule"]

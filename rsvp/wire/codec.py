@@ -20,7 +20,8 @@ from . import objects as _objects  # noqa: F401  (registers every object type)
 from .checksum import internet_checksum
 from .errors import MalformedMessage
 from .message import Message, MsgType
-from .model import OBJECT_TYPES, RsvpObject, UnknownObject
+from .model import OBJECT_TYPES, ClassNum, RsvpObject, UnknownObject
+from .objects.core import NullObject
 
 _HEADER = struct.Struct(">BBHBBH")
 _OBJECT_HEADER = struct.Struct(">HBB")
@@ -159,6 +160,8 @@ def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...
 def _decode_object(class_num: int, c_type: int, raw: bytes, offset: int) -> RsvpObject:
     cls = OBJECT_TYPES.get((class_num, c_type))
     if cls is None:
+        if class_num == ClassNum.NULL:
+            return NullObject(c_type, raw[4:])
         return UnknownObject(class_num, c_type, raw[4:])
     try:
         return cls.decode_body(raw[4:])

@@ -71,6 +71,8 @@ class Layout:
             names.append(sub.name)
             if isinstance(inner, FormatField):
                 fmt.append(inner.fmtstr[1:])
+                if inner.fmtstr[1:] == "f":
+                    decoders.append((index, _not_nan))
             elif isinstance(inner, _Address):
                 fmt.append(f"{inner.subcon.length}s")
                 decoders.append((index, inner.address_class))
@@ -101,6 +103,13 @@ class Layout:
         for index, convert in self._encoders:
             values[index] = convert(values[index])
         return self.struct.pack(*values)
+
+
+def _not_nan(value: float) -> float:
+    """RSVP floats are rates and sizes: +inf is meaningful, NaN never is (and would not round-trip)."""
+    if value != value:
+        raise ValueError("NaN in a floating-point field")
+    return value
 
 
 def _packed(address: Any) -> bytes:

@@ -1,3 +1,3 @@
 """Object model, one module per family; importing this registers them all."""
 
-from . import core  # noqa: F401
+from . import core, intserv  # noqa: F401
