@@ -3,14 +3,14 @@
 Every fixed-size body (or fixed-size head of a variable body) is declared once
 as a construct ``Struct`` whose field names are the model's field names.  At
 import time the declaration is *lowered* to one ``struct.Struct`` plus a few
-per-field converters (addresses, 24-bit integers), so decoding a body is one
-``unpack_from`` and a constructor call.  construct's own interpreted parser is
-~100x slower; it remains available (``Layout.construct``) and the test suite
-checks that both agree.
+per-field converters (addresses, 24-bit integers, NaN checks), and
+:meth:`Layout.compile` generates, per model class, a constructor-calling
+decoder and an encoder with no per-field interpretation left.  construct's own
+interpreted parser is ~100x slower; it remains available (``Layout.construct``)
+and the test suite checks that both read the same values from the same bytes.
 
-Lowering is only ever applied after the framing code has checked that exactly
-``size`` bytes are present, which is what makes the fast path safe on
-untrusted input.
+The fast path is only ever run after the framing code has checked that exactly
+``size`` bytes are present, which is what makes it safe on untrusted input.
 """
 
 from __future__ import annotations
@@ -19,16 +19,7 @@ import struct
 from ipaddress import IPv4Address, IPv6Address
 from typing import Any, Callable
 
-from construct import (
-    Adapter,
-    Bytes,
-    BytesInteger,
-    Construct,
-    FormatField,
-    Padded,
-    Renamed,
-    Struct,
-)
+from construct import Adapter, Bytes, BytesInteger, Construct, FormatField, Padded, Renamed, Struct
 
 
 class _Address(Adapter):
@@ -48,18 +39,56 @@ class _Address(Adapter):
 IPv4 = _Address(IPv4Address)
 IPv6 = _Address(IPv6Address)
 
+_ADDRESS_CACHE_LIMIT = 65536
+_v4_cache: dict[int, IPv4Address] = {}
+_v6_cache: dict[bytes, IPv6Address] = {}
+
+
+def ipv4(value: int) -> IPv4Address:
+    """An interned IPv4Address (addresses repeat across objects and refreshes)."""
+    address = _v4_cache.get(value)
+    if address is None:
+        if len(_v4_cache) >= _ADDRESS_CACHE_LIMIT:
+            _v4_cache.clear()
+        address = _v4_cache[value] = IPv4Address(value)
+    return address
+
+
+def ipv6(value: bytes) -> IPv6Address:
+    address = _v6_cache.get(value)
+    if address is None:
+        if len(_v6_cache) >= _ADDRESS_CACHE_LIMIT:
+            _v6_cache.clear()
+        address = _v6_cache[value] = IPv6Address(value)
+    return address
+
+
+def _not_nan(value: float) -> float:
+    """RSVP floats are rates and sizes: +inf is meaningful, NaN never is (and would not round-trip)."""
+    if value != value:
+        raise ValueError("NaN in a floating-point field")
+    return value
+
+
+def _int_from(raw: bytes) -> int:
+    return int.from_bytes(raw, "big")
+
+
+def _packed(address: IPv6Address) -> bytes:
+    return address.packed
+
 
 class Layout:
     """A construct ``Struct`` lowered to a ``struct.Struct`` with converters."""
 
-    __slots__ = ("construct", "names", "struct", "size", "_decoders", "_encoders")
+    __slots__ = ("construct", "names", "format", "struct", "size", "_decoders", "_encoders")
 
     def __init__(self, *fields: Construct) -> None:
         self.construct = Struct(*fields)
-        fmt = [">"]
+        fmt: list[str] = []
         names: list[str] = []
-        decoders: list[tuple[int, Callable[[Any], Any]]] = []
-        encoders: list[tuple[int, Callable[[Any], Any]]] = []
+        decoders: dict[int, Callable[[Any], Any]] = {}
+        encoders: dict[int, Callable[[Any], Any]] = {}
         for sub in self.construct.subcons:
             inner = sub.subcon if isinstance(sub, Renamed) else sub
             if isinstance(inner, Padded):  # anonymous padding: skipped on both sides
@@ -72,49 +101,79 @@ class Layout:
             if isinstance(inner, FormatField):
                 fmt.append(inner.fmtstr[1:])
                 if inner.fmtstr[1:] == "f":
-                    decoders.append((index, _not_nan))
+                    decoders[index] = _not_nan
+            elif isinstance(inner, _Address) and inner.address_class is IPv4Address:
+                fmt.append("I")
+                decoders[index], encoders[index] = ipv4, int
             elif isinstance(inner, _Address):
-                fmt.append(f"{inner.subcon.length}s")
-                decoders.append((index, inner.address_class))
-                encoders.append((index, _packed))
+                fmt.append("16s")
+                decoders[index], encoders[index] = ipv6, _packed
             elif isinstance(inner, BytesInteger) and not inner.signed and not inner.swapped:
                 width = inner.length
                 fmt.append(f"{width}s")
-                decoders.append((index, _from_bytes))
-                encoders.append((index, lambda v, w=width: v.to_bytes(w, "big")))
+                decoders[index] = _int_from
+                encoders[index] = lambda v, w=width: v.to_bytes(w, "big")
             elif isinstance(inner, Bytes) and isinstance(inner.length, int):
                 fmt.append(f"{inner.length}s")
             else:
                 raise TypeError(f"cannot lower field {sub.name!r} ({inner!r})")
         self.names = tuple(names)
-        self.struct = struct.Struct("".join(fmt))
+        self.format = "".join(fmt)
+        self.struct = struct.Struct(">" + self.format)
         self.size = self.struct.size
-        self._decoders = tuple(decoders)
-        self._encoders = tuple(encoders)
+        self._decoders = decoders
+        self._encoders = encoders
 
     def unpack(self, data: bytes, offset: int = 0) -> list[Any]:
         """Field values in declaration order (caller has checked the size)."""
         values = list(self.struct.unpack_from(data, offset))
-        for index, convert in self._decoders:
+        for index, convert in self._decoders.items():
             values[index] = convert(values[index])
         return values
 
     def pack(self, values: list[Any]) -> bytes:
-        for index, convert in self._encoders:
+        for index, convert in self._encoders.items():
             values[index] = convert(values[index])
         return self.struct.pack(*values)
 
+    def compile(
+        self, cls: type, keywords: frozenset[str], header: tuple[int, int] | None = None
+    ) -> tuple[Callable[..., Any], Callable[[Any], bytes]]:
+        """Generate ``make(data, offset=0) -> cls`` and ``pack(obj) -> bytes`` for ``cls``.
 
-def _not_nan(value: float) -> float:
-    """RSVP floats are rates and sizes: +inf is meaningful, NaN never is (and would not round-trip)."""
-    if value != value:
-        raise ValueError("NaN in a floating-point field")
-    return value
-
-
-def _packed(address: Any) -> bytes:
-    return address.packed
-
-
-def _from_bytes(raw: bytes) -> int:
-    return int.from_bytes(raw, "big")
+        Positional constructor arguments follow the layout order; names in
+        ``keywords`` are passed by keyword.  With ``header`` = (class_num, c_type)
+        the packer emits the 4-byte object header too, in the same ``pack`` call.
+        """
+        env: dict[str, Any] = {"cls": cls, "unpack_from": self.struct.unpack_from}
+        variables = [f"v{i}" for i in range(len(self.names))]
+        args, kwargs = [], []
+        for i, name in enumerate(self.names):
+            value = variables[i]
+            if i in self._decoders:
+                env[f"dec{i}"] = self._decoders[i]
+                value = f"dec{i}({value})"
+            if name in keywords:
+                kwargs.append(f"{name}={value}")
+            else:
+                args.append(value)
+        lines = [
+            "def make(data, offset=0):",
+            f"    {', '.join(variables)}{',' if len(variables) == 1 else ''} = unpack_from(data, offset)",
+            f"    return cls({', '.join(args + kwargs)})",
+        ]
+        fields = []
+        for i, name in enumerate(self.names):
+            if i in self._encoders:
+                env[f"enc{i}"] = self._encoders[i]
+                fields.append(f"enc{i}(self.{name})")
+            else:
+                fields.append(f"self.{name}")
+        if header is None:
+            env["pack_"] = self.struct.pack
+        else:
+            env["pack_"] = struct.Struct(">HBB" + self.format).pack
+            fields = [str(self.size + 4), str(header[0]), str(header[1])] + fields
+        lines += ["def pack(self):", f"    return pack_({', '.join(fields)})"]
+        exec("\n".join(lines), env)  # noqa: S102 - source built above from field names only
+        return env["make"], env["pack"]

@@ -121,40 +121,38 @@ def reserved(default: int | bytes = 0) -> Any:
 class FixedRecord:
     """Mixin for a dataclass whose whole encoding is one fixed :class:`Layout`.
 
-    Subclasses set ``LAYOUT``; its field names must be the dataclass fields, the
-    positional ones in the same order.
+    Subclasses set ``LAYOUT``, whose field names must be exactly the dataclass
+    fields (positional ones in the same order).  :func:`record` compiles the
+    layout into ``unpack`` / ``pack`` for the class.
     """
 
     __slots__ = ()
     LAYOUT: ClassVar[Layout]
-    _positional: ClassVar[tuple[int, ...]]
-    _keywords: ClassVar[tuple[tuple[str, int], ...]]
 
     @classmethod
-    def _bind_layout(cls) -> None:
+    def _bind_layout(cls, header: tuple[int, int] | None = None) -> None:
         names = cls.LAYOUT.names
         fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        if {f.name for f in fields} != set(names):
-            raise TypeError(f"{cls.__name__}: layout fields {names} differ from dataclass fields")
         positional = [f.name for f in fields if not f.kw_only]
-        cls._positional = tuple(names.index(n) for n in positional)
-        cls._keywords = tuple((f.name, names.index(f.name)) for f in fields if f.kw_only)
+        if {f.name for f in fields} != set(names) or positional != [n for n in names if n in positional]:
+            raise TypeError(f"{cls.__name__}: layout fields {names} differ from dataclass fields")
+        make, pack = cls.LAYOUT.compile(cls, frozenset(f.name for f in fields if f.kw_only), header)
+        cls.unpack = staticmethod(make)  # type: ignore[assignment]
+        if header is None:
+            cls.pack = pack  # type: ignore[assignment]
+        else:
+            cls.encode = pack  # type: ignore[assignment]
 
     @classmethod
-    def unpack(cls: type[T], data: bytes, offset: int = 0) -> T:
-        """Build from ``LAYOUT.size`` bytes at ``offset`` (length already checked)."""
-        values = cls.LAYOUT.unpack(data, offset)  # type: ignore[attr-defined]
-        args = [values[i] for i in cls._positional]  # type: ignore[attr-defined]
-        if cls._keywords:  # type: ignore[attr-defined]
-            return cls(*args, **{n: values[i] for n, i in cls._keywords})  # type: ignore[attr-defined]
-        return cls(*args)
+    def unpack(cls: type[T], data: bytes, offset: int = 0) -> T:  # replaced per class by _bind_layout
+        raise TypeError(f"{cls.__name__} is not bound to its layout")
 
-    def pack(self) -> bytes:
+    def pack(self) -> bytes:  # replaced per class by _bind_layout
         return self.LAYOUT.pack([getattr(self, n) for n in self.LAYOUT.names])
 
 
 class FixedObject(FixedRecord, RsvpObject):
-    """An object whose body is exactly one fixed layout."""
+    """An object whose body is exactly one fixed layout (``encode`` is compiled, header included)."""
 
     __slots__ = ()
 
@@ -166,11 +164,11 @@ class FixedObject(FixedRecord, RsvpObject):
         return cls.unpack(body)  # type: ignore[attr-defined]
 
     def encode_body(self) -> bytes:
-        return self.pack()
+        return self.encode()[4:]
 
 
 def record(cls: type[T]) -> type[T]:
-    """Make ``cls`` a frozen, slotted dataclass and bind its layout if it has one."""
+    """Make ``cls`` a frozen, slotted dataclass and compile its layout if it has one."""
     cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
     if issubclass(cls, FixedRecord):
         cls._bind_layout()
@@ -197,6 +195,8 @@ def wire_object(class_num: int, c_type: int):
         if key in OBJECT_TYPES:
             raise TypeError(f"object {key} registered twice")
         cls.class_num, cls.c_type = key  # type: ignore[attr-defined]
+        if issubclass(cls, FixedObject):
+            cls._bind_layout(key)
         OBJECT_TYPES[key] = cls  # type: ignore[assignment]
         KNOWN_CLASSES.add(class_num)
         return cls
