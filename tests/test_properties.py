@@ -9,7 +9,7 @@ from construct import ConstructError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from rsvp.wire import MalformedMessage, Message, decode, encode
+from rsvp.wire import MalformedMessage, decode, encode
 from rsvp.wire.model import OBJECT_TYPES, FixedRecord
 
 from .strategies import STRATEGIES, messages

@@ -177,3 +177,45 @@ class Layout:
         lines += ["def pack(self):", f"    return pack_({', '.join(fields)})"]
         exec("\n".join(lines), env)  # noqa: S102 - source built above from field names only
         return env["make"], env["pack"]
+
+
+class BitLayout:
+    """A fixed body of 32-bit words split into bit fields, most significant bit first.
+
+    For the few bodies whose fields are narrower than a byte (RFC 3209 section
+    4.2.2/4.2.3 label ranges, RFC 3471 section 3.5.1 Label Set head), which
+    :class:`Layout` cannot express.  One-bit fields are bools.
+    """
+
+    __slots__ = ("fields", "size", "_struct")
+
+    def __init__(self, *words: tuple[tuple[str, int], ...]) -> None:
+        fields = []
+        for index, word in enumerate(words):
+            shift = 32
+            for name, width in word:
+                shift -= width
+                fields.append((name, index, shift, (1 << width) - 1))
+            if shift:
+                raise TypeError(f"bit layout word {index} has {32 - shift} bits, not 32")
+        self.fields = tuple(fields)
+        self._struct = struct.Struct(f">{len(words)}I")
+        self.size = self._struct.size
+
+    def unpack(self, data: bytes, offset: int = 0) -> dict[str, Any]:
+        """Field values by name from ``size`` bytes at ``offset`` (length already checked)."""
+        words = self._struct.unpack_from(data, offset)
+        values: dict[str, Any] = {}
+        for name, index, shift, mask in self.fields:
+            value = (words[index] >> shift) & mask
+            values[name] = bool(value) if mask == 1 else value
+        return values
+
+    def pack(self, obj: Any) -> bytes:
+        words = [0] * (self.size // 4)
+        for name, index, shift, mask in self.fields:
+            value = int(getattr(obj, name))
+            if not 0 <= value <= mask:
+                raise ValueError(f"{name}={value} does not fit in {mask.bit_length()} bits")
+            words[index] |= value << shift
+        return self._struct.pack(*words)

@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from typing import Iterator
 
-from .model import RsvpObject, reserved
+from .model import RsvpObject, reserved_field
 
 REFRESH_REDUCTION_CAPABLE = 0x01
 """Common-header flag: the sender supports RFC 2961 refresh reduction (section 2)."""
@@ -49,7 +49,7 @@ class Message:
     flags: int = 0
     send_ttl: int = 255
     send_checksum: bool = dataclasses.field(default=True, compare=False)
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
     @property
     def name(self) -> str:

@@ -15,7 +15,7 @@ import struct
 from typing import Any, ClassVar, TypeVar
 
 from .errors import MalformedMessage
-from .layout import Layout
+from .layout import BitLayout, Layout
 
 T = TypeVar("T")
 
@@ -52,6 +52,7 @@ class ClassNum(enum.IntEnum):
     UPSTREAM_LABEL = 35
     LABEL_SET = 36
     PROTECTION = 37
+    PRIMARY_PATH_ROUTE = 38
     S2L_SUB_LSP = 50
     DETOUR = 63
     CHALLENGE = 64
@@ -113,7 +114,23 @@ class RsvpObject:
         return _OBJECT_HEADER.pack(len(body) + 4, self.class_num, self.c_type) + body
 
 
-def reserved(default: int | bytes = 0) -> Any:
+class BitFieldObject(RsvpObject):
+    """An object whose whole body is one :class:`~.layout.BitLayout` (``BITS``)."""
+
+    __slots__ = ()
+    BITS: ClassVar[BitLayout]
+
+    @classmethod
+    def decode_body(cls, body: bytes):  # type: ignore[override]
+        if len(body) != cls.BITS.size:
+            raise MalformedMessage(f"{cls.__name__} body is {len(body)} bytes, expected {cls.BITS.size}")
+        return cls(**cls.BITS.unpack(body))
+
+    def encode_body(self) -> bytes:
+        return self.BITS.pack(self)
+
+
+def reserved_field(default: int | bytes = 0) -> Any:
     """A reserved field: kept for round trips, keyword-only, ignored by ``==``."""
     return dataclasses.field(default=default, kw_only=True, compare=False, repr=False)
 

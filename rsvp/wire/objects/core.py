@@ -9,7 +9,7 @@ from construct import Int8ub, Int16ub, Int24ub, Int32ub
 
 from ..errors import MalformedMessage
 from ..layout import IPv4, IPv6, Layout
-from ..model import ClassNum, FixedObject, FixedRecord, RsvpObject, record, reserved, wire_object
+from ..model import ClassNum, FixedObject, FixedRecord, RsvpObject, record, reserved_field, wire_object
 
 _TLV_HEADER = struct.Struct(">HH")
 
@@ -77,6 +77,8 @@ def decode_tlvs(body: bytes, offset: int = 0) -> tuple[IfIdTlv, ...]:
         padded = (length + 3) & ~3
         if length < 4 or offset + padded > end:
             raise MalformedMessage(f"TLV length {length} is < 4 or overruns the object", offset=offset)
+        if any(body[offset + length : offset + padded]):
+            raise MalformedMessage("non-zero TLV padding", offset=offset + length)
         tlvs.append(IfIdTlv(tlv_type, body[offset + 4 : offset + length]))
         offset += padded
     return tuple(tlvs)
@@ -264,7 +266,7 @@ class FilterSpecIPv4(FixedObject):
     LAYOUT = Layout("source" / IPv4, "reserved" / Int16ub, "source_port" / Int16ub)
     source: IPv4Address
     source_port: int = 0
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
 
 @wire_object(ClassNum.FILTER_SPEC, 2)
@@ -272,7 +274,7 @@ class FilterSpecIPv6(FixedObject):
     LAYOUT = Layout("source" / IPv6, "reserved" / Int16ub, "source_port" / Int16ub)
     source: IPv6Address
     source_port: int = 0
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
 
 @wire_object(ClassNum.FILTER_SPEC, 3)
@@ -280,7 +282,7 @@ class FilterSpecIPv6FlowLabel(FixedObject):
     LAYOUT = Layout("source" / IPv6, "reserved" / Int8ub, "flow_label" / Int24ub)
     source: IPv6Address
     flow_label: int = 0
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
 
 @wire_object(ClassNum.SENDER_TEMPLATE, 1)
@@ -335,7 +337,7 @@ class PolicyData(RsvpObject):
     HEAD = Layout("data_offset" / Int16ub, "reserved" / Int16ub)
     options: tuple[RsvpObject, ...] = ()
     elements: tuple[PolicyElement, ...] = ()
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
     @classmethod
     def decode_body(cls, body: bytes) -> PolicyData:  # type: ignore[override]

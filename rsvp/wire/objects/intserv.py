@@ -20,7 +20,7 @@ from construct import Float32b, Int32ub
 
 from ..errors import MalformedMessage
 from ..layout import Layout
-from ..model import ClassNum, FixedRecord, RsvpObject, record, reserved, wire_object
+from ..model import ClassNum, FixedRecord, RsvpObject, record, reserved_field, wire_object
 
 _WORD_HEADER = struct.Struct(">BBH")
 _U32 = struct.Struct(">I")
@@ -229,7 +229,7 @@ class SenderTSpec(_IntServ):
 
     ERROR_VALUE = 4  # 21/4 Bad Tspec value
     services: tuple[ServiceData, ...]
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
     @classmethod
     def from_token_bucket(cls, tspec: TokenBucket) -> SenderTSpec:
@@ -242,7 +242,7 @@ class FlowSpec(_IntServ):
 
     ERROR_VALUE = 3  # 21/3 Bad Flowspec value
     services: tuple[ServiceData, ...]
-    reserved: int = reserved()
+    reserved: int = reserved_field()
 
     @classmethod
     def controlled_load(cls, tspec: TokenBucket) -> FlowSpec:
@@ -269,4 +269,4 @@ class AdSpec(_IntServ):
 
     ERROR_VALUE = 5  # 21/5 Bad Adspec value
     services: tuple[ServiceData, ...]
-    reserved: int = reserved()
+    reserved: int = reserved_field()
