@@ -8,6 +8,8 @@ import struct
 from ipaddress import IPv4Address, IPv6Address
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rsvp.wire import ClassNum, MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, decode, encode
 from rsvp.wire.checksum import internet_checksum
@@ -239,3 +241,37 @@ def test_bad_bundles(inner, reason):
 def test_encoder_refuses_unaligned_raw_bodies():
     with pytest.raises(ValueError, match="multiple of 4"):
         encode(Message(MsgType.PATH, (UnknownObject(200, 1, b"abc"),)))
+
+
+def test_decode_memos_are_bounded_and_can_be_disabled():
+    from rsvp.wire import codec, model
+
+    try:
+        model.set_memo_size(4)
+        for value in range(10):
+            decode(message(MsgType.PATH, obj(5, 1, f"{value:08x}")))
+            assert len(codec._cache) <= 4
+        assert decode(message(MsgType.PATH, obj(5, 1, "00000009"))).objects[0] == c.TimeValues(9)
+        model.set_memo_size(0)
+        decode(PATH_2205)
+        assert not any(model.MEMOS)
+        assert decode(PATH_2205) == decode(PATH_2205)
+    finally:
+        model.set_memo_size(1 << 17)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from([1, 2, 5]), st.integers(0, 255), st.integers(0, 255), st.integers(0, 0xFFF),
+       st.binary(min_size=20, max_size=20))
+def test_intserv_shortcut_agrees_with_generic_walk(service, flags, parameter_flags, reserved_bits, bucket):
+    body = struct.pack(">HHBBHBBH", reserved_bits, 7, service, flags, 6, 127, parameter_flags, 5) + bucket
+    for cls in (i.SenderTSpec, i.FlowSpec, i.AdSpec):
+        try:
+            generic = cls._decode_generic(body)
+        except MalformedMessage as exc:
+            with pytest.raises(MalformedMessage) as fast:
+                cls.decode_body(body)
+            assert (fast.value.error_code, fast.value.error_value) == (exc.error_code, exc.error_value)
+            continue
+        fast = cls.decode_body(body)
+        assert fast == generic and fast.reserved == generic.reserved and fast.encode() == generic.encode()

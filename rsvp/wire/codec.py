@@ -7,7 +7,8 @@ C-Type) body decoder, which checks its own sizes.  Whatever the input,
 :func:`decode` raises only :class:`MalformedMessage`.
 
 Refreshes repeat the same objects, so decoded objects are memoised by their
-bytes (objects are immutable, so sharing them is safe).
+bytes (objects are immutable, so sharing them is safe); see
+:func:`rsvp.wire.model.set_memo_size`.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from . import objects as _objects  # noqa: F401  (registers every object type)
 from .checksum import internet_checksum
 from .errors import MalformedMessage
 from .message import Message, MsgType
-from .model import OBJECT_TYPES, ClassNum, RsvpObject, UnknownObject
+from .model import OBJECT_DECODERS, OBJECT_TYPES, ClassNum, RsvpObject, UnknownObject, new_memo
 from .objects.core import NullObject
 
 _HEADER = struct.Struct(">BBHBBH")
@@ -28,8 +29,8 @@ _OBJECT_HEADER = struct.Struct(">HBB")
 _BODY_ERRORS = (struct.error, ValueError, IndexError, OverflowError, ConstructError)
 
 RSVP_VERSION = 1
-_CACHE_LIMIT = 8192
-_cache: dict[bytes, RsvpObject] = {}
+_MSG_TYPES = {int(t): t for t in MsgType}
+_cache = new_memo()
 
 
 def decode(data: bytes, *, verify_checksum: bool = True) -> Message:
@@ -38,7 +39,8 @@ def decode(data: bytes, *, verify_checksum: bool = True) -> Message:
     A zero checksum means none was sent and is accepted.  Pass
     ``verify_checksum=False`` to read captures whose checksums are known bad.
     """
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     return _decode(data, verify_checksum, nested=False)
 
 
@@ -84,12 +86,8 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
         objects, subs = _decode_bundle(data, verify_checksum)
     else:
         objects, subs = _decode_objects(data, 8, length), ()
-    try:
-        msg_type = MsgType(msg_type)
-    except ValueError:
-        pass
     return Message(
-        msg_type,
+        _MSG_TYPES.get(msg_type, msg_type),
         objects,
         subs,
         flags=version_flags & 0x0F,
@@ -129,13 +127,15 @@ def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[tuple[RsvpObject
 
 
 def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...]:
-    objects = []
-    cache = _cache
+    objects: list[RsvpObject] = []
+    append = objects.append
+    cache, remember, decoders = _cache, _cache.remember, OBJECT_DECODERS
+    unpack_header = _OBJECT_HEADER.unpack_from
     while offset < end:
         if end - offset < 4:
             raise MalformedMessage(f"{end - offset} bytes left, too few for an object header", offset=offset)
-        length, class_num, c_type = _OBJECT_HEADER.unpack_from(data, offset)
-        if length < 4 or length % 4:
+        length, class_num, c_type = unpack_header(data, offset)
+        if length & 3 or length < 4:
             raise MalformedMessage(
                 f"object Length {length} must be >= 4 and a multiple of 4",
                 offset=offset, class_num=class_num, c_type=c_type,
@@ -148,26 +148,22 @@ def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...
         raw = data[offset : offset + length]
         obj = cache.get(raw)
         if obj is None:
-            obj = _decode_object(class_num, c_type, raw, offset)
-            if len(cache) >= _CACHE_LIMIT:
-                cache.clear()
-            cache[raw] = obj
-        objects.append(obj)
+            decoder = decoders.get(class_num << 8 | c_type)
+            try:
+                if decoder is not None:
+                    obj = decoder(raw[4:])
+                elif class_num == ClassNum.NULL:
+                    obj = NullObject(c_type, raw[4:])
+                else:
+                    obj = UnknownObject(class_num, c_type, raw[4:])
+            except MalformedMessage as exc:
+                raise exc.at(offset + 4, class_num, c_type) from None
+            except _BODY_ERRORS as exc:
+                name = OBJECT_TYPES[class_num, c_type].__name__
+                raise MalformedMessage(
+                    f"bad {name} body: {exc}", offset=offset + 4, class_num=class_num, c_type=c_type
+                ) from None
+            remember(raw, obj)
+        append(obj)
         offset += length
     return tuple(objects)
-
-
-def _decode_object(class_num: int, c_type: int, raw: bytes, offset: int) -> RsvpObject:
-    cls = OBJECT_TYPES.get((class_num, c_type))
-    if cls is None:
-        if class_num == ClassNum.NULL:
-            return NullObject(c_type, raw[4:])
-        return UnknownObject(class_num, c_type, raw[4:])
-    try:
-        return cls.decode_body(raw[4:])
-    except MalformedMessage as exc:
-        raise exc.at(offset + 4, class_num, c_type) from None
-    except _BODY_ERRORS as exc:
-        raise MalformedMessage(
-            f"bad {cls.__name__} body: {exc}", offset=offset + 4, class_num=class_num, c_type=c_type
-        ) from None

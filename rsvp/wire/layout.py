@@ -137,44 +137,43 @@ class Layout:
         return self.struct.pack(*values)
 
     def compile(
-        self, cls: type, keywords: frozenset[str], header: tuple[int, int] | None = None
+        self, build: Callable[..., Any], fields: tuple[str, ...], header: tuple[int, int] | None = None
     ) -> tuple[Callable[..., Any], Callable[[Any], bytes]]:
-        """Generate ``make(data, offset=0) -> cls`` and ``pack(obj) -> bytes`` for ``cls``.
+        """Generate ``make(data, offset=0, *extras)`` and ``pack(obj) -> bytes``.
 
-        Positional constructor arguments follow the layout order; names in
-        ``keywords`` are passed by keyword.  With ``header`` = (class_num, c_type)
-        the packer emits the 4-byte object header too, in the same ``pack`` call.
+        ``make`` unpacks the layout and calls ``build`` with the values of
+        ``fields`` (the model's fields in constructor order); fields that are not
+        in the layout (a sub-object's L bit, say) become further ``make``
+        arguments, default False.  With ``header`` = (class_num, c_type) the
+        packer emits the 4-byte object header too, in the same ``pack`` call.
         """
-        env: dict[str, Any] = {"cls": cls, "unpack_from": self.struct.unpack_from}
-        variables = [f"v{i}" for i in range(len(self.names))]
-        args, kwargs = [], []
+        env: dict[str, Any] = {"build": build, "unpack_from": self.struct.unpack_from}
+        values = {}
         for i, name in enumerate(self.names):
-            value = variables[i]
+            values[name] = f"v{i}"
             if i in self._decoders:
                 env[f"dec{i}"] = self._decoders[i]
-                value = f"dec{i}({value})"
-            if name in keywords:
-                kwargs.append(f"{name}={value}")
-            else:
-                args.append(value)
+                values[name] = f"dec{i}(v{i})"
+        extras = [name for name in fields if name not in values]
+        variables = [f"v{i}" for i in range(len(self.names))]
         lines = [
-            "def make(data, offset=0):",
+            f"def make({', '.join(['data', 'offset=0', *(f'{n}=False' for n in extras)])}):",
             f"    {', '.join(variables)}{',' if len(variables) == 1 else ''} = unpack_from(data, offset)",
-            f"    return cls({', '.join(args + kwargs)})",
+            f"    return build({', '.join(values.get(name, name) for name in fields)})",
         ]
-        fields = []
+        packed = []
         for i, name in enumerate(self.names):
             if i in self._encoders:
                 env[f"enc{i}"] = self._encoders[i]
-                fields.append(f"enc{i}(self.{name})")
+                packed.append(f"enc{i}(self.{name})")
             else:
-                fields.append(f"self.{name}")
+                packed.append(f"self.{name}")
         if header is None:
             env["pack_"] = self.struct.pack
         else:
             env["pack_"] = struct.Struct(">HBB" + self.format).pack
-            fields = [str(self.size + 4), str(header[0]), str(header[1])] + fields
-        lines += ["def pack(self):", f"    return pack_({', '.join(fields)})"]
+            packed = [str(self.size + 4), str(header[0]), str(header[1])] + packed
+        lines += ["def pack(self):", f"    return pack_({', '.join(packed)})"]
         exec("\n".join(lines), env)  # noqa: S102 - source built above from field names only
         return env["make"], env["pack"]
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import itertools
 import struct
 from typing import Any, ClassVar, TypeVar
 
@@ -139,21 +140,21 @@ class FixedRecord:
     """Mixin for a dataclass whose whole encoding is one fixed :class:`Layout`.
 
     Subclasses set ``LAYOUT``, whose field names must be exactly the dataclass
-    fields (positional ones in the same order).  :func:`record` compiles the
+    fields (less ``EXTRAS``), in any order.  :func:`record` compiles the
     layout into ``unpack`` / ``pack`` for the class.
     """
 
     __slots__ = ()
     LAYOUT: ClassVar[Layout]
+    EXTRAS: ClassVar[tuple[str, ...]] = ()  # model fields outside the layout, given to ``unpack`` after offset
+    build: ClassVar[Any]
 
     @classmethod
     def _bind_layout(cls, header: tuple[int, int] | None = None) -> None:
-        names = cls.LAYOUT.names
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        positional = [f.name for f in fields if not f.kw_only]
-        if {f.name for f in fields} != set(names) or positional != [n for n in names if n in positional]:
-            raise TypeError(f"{cls.__name__}: layout fields {names} differ from dataclass fields")
-        make, pack = cls.LAYOUT.compile(cls, frozenset(f.name for f in fields if f.kw_only), header)
+        fields = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        if set(fields) - set(cls.EXTRAS) != set(cls.LAYOUT.names):
+            raise TypeError(f"{cls.__name__}: layout fields {cls.LAYOUT.names} differ from dataclass fields")
+        make, pack = cls.LAYOUT.compile(cls.build, fields, header)  # type: ignore[attr-defined]
         cls.unpack = staticmethod(make)  # type: ignore[assignment]
         if header is None:
             cls.pack = pack  # type: ignore[assignment]
@@ -185,15 +186,76 @@ class FixedObject(FixedRecord, RsvpObject):
 
 
 def record(cls: type[T]) -> type[T]:
-    """Make ``cls`` a frozen, slotted dataclass and compile its layout if it has one."""
+    """Make ``cls`` a frozen, slotted dataclass with a fast ``build``; compile its layout if it has one.
+
+    ``cls.build(*values)`` takes every field positionally, in declaration order
+    (keyword-only ones included), and fills the slots directly: the decoders'
+    constructor, about twice as fast as the frozen dataclass ``__init__`` (it
+    skips defaults and ``__post_init__``, which records do not use).
+    """
     cls = dataclasses.dataclass(frozen=True, slots=True)(cls)
+    cls.build = staticmethod(_compile_build(cls))  # type: ignore[attr-defined]
     if issubclass(cls, FixedRecord):
         cls._bind_layout()
     return cls
 
 
+def _compile_build(cls: type) -> Any:
+    names = [f.name for f in dataclasses.fields(cls)]
+    env: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    lines = [f"def build({', '.join(names)}):", "    self = new(cls)"]
+    for name in names:
+        env[f"set_{name}"] = getattr(cls, name).__set__  # the slot's member descriptor
+        lines.append(f"    set_{name}(self, {name})")
+    lines.append("    return self")
+    exec("\n".join(lines), env)  # noqa: S102 - source built from field names only
+    return env["build"]
+
+
+class BytesMemo(dict):
+    """Decoded immutable values by the bytes they came from, bounded, first in first out.
+
+    Refreshes repeat objects, and LSPs through the same routers repeat route
+    hops, so the decoders look bytes up here before decoding them.  Every memo
+    is listed in ``MEMOS`` so that :func:`set_memo_size` bounds them all.
+    """
+
+    limit = 1 << 17
+
+    def remember(self, key: bytes, value: Any) -> None:
+        if not self.limit:
+            return
+        if len(self) >= self.limit:  # dicts keep insertion order: the oldest keys come first
+            for old in list(itertools.islice(self, max(1, len(self) // 2))):
+                del self[old]
+        self[key] = value
+
+
+MEMOS: list[BytesMemo] = []
+
+
+def new_memo() -> BytesMemo:
+    memo = BytesMemo()
+    MEMOS.append(memo)
+    return memo
+
+
+def set_memo_size(entries: int) -> None:
+    """Bound every decode memo to ``entries`` (0 disables memoisation); clears them.
+
+    A router refreshing N LSPs sees about 5N distinct objects per refresh period;
+    the default (131,072 entries) covers about 25,000 LSPs.
+    """
+    BytesMemo.limit = max(0, entries)
+    for memo in MEMOS:
+        memo.clear()
+
+
 OBJECT_TYPES: dict[tuple[int, int], type[RsvpObject]] = {}
 """Every known (class_num, c_type) and the model class that decodes it."""
+
+OBJECT_DECODERS: dict[int, Any] = {}
+"""``class_num << 8 | c_type`` -> the body decoder of that object (the framing's dispatch table)."""
 
 KNOWN_CLASSES: set[int] = set()
 """Class numbers with at least one known C-Type (an unknown C-Type of one is error 14)."""
@@ -215,6 +277,7 @@ def wire_object(class_num: int, c_type: int):
         if issubclass(cls, FixedObject):
             cls._bind_layout(key)
         OBJECT_TYPES[key] = cls  # type: ignore[assignment]
+        OBJECT_DECODERS[class_num << 8 | c_type] = cls.decode_body  # type: ignore[attr-defined]
         KNOWN_CLASSES.add(class_num)
         return cls
 

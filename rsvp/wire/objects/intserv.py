@@ -25,6 +25,7 @@ from ..model import ClassNum, FixedRecord, RsvpObject, record, reserved_field, w
 _WORD_HEADER = struct.Struct(">BBH")
 _U32 = struct.Struct(">I")
 _F32 = struct.Struct(">f")
+_SHORTCUT = struct.Struct(">HHBBHBBH")  # Int-serv header, one service header, one parameter header
 
 
 class Service(enum.IntEnum):
@@ -143,6 +144,21 @@ class _IntServ(RsvpObject):
 
     @classmethod
     def decode_body(cls, body: bytes):  # type: ignore[override]
+        """The common one-service, one-token-bucket form (a 32-byte TSpec or Controlled-Load
+        FLOWSPEC) takes a shortcut; everything else, and any doubt, goes the generic way."""
+        if len(body) == 32:
+            head, overall, service, flags, words, parameter_id, parameter_flags, parameter_words = _SHORTCUT.unpack_from(body)
+            if head < 0x1000 and overall == 7 and words == 6 and parameter_id == 127 and parameter_words == 5:
+                try:
+                    bucket = TokenBucket.unpack(body, 12)
+                except ValueError as exc:
+                    raise cls._bad(f"parameter 127: {exc}", 8) from None
+                parameter = Parameter.build(127, bucket, parameter_flags)
+                return cls.build((ServiceData.build(service, (parameter,), flags),), head)  # type: ignore[attr-defined]
+        return cls._decode_generic(body)
+
+    @classmethod
+    def _decode_generic(cls, body: bytes):  # type: ignore[no-untyped-def]
         bad = cls._bad
         if len(body) < 4:
             raise bad("shorter than the Int-serv message header", 0)
@@ -155,7 +171,7 @@ class _IntServ(RsvpObject):
         while offset < len(body):
             services.append(cls._decode_service(body, offset))
             offset += 4 + _WORD_HEADER.unpack_from(body, offset)[2] * 4
-        return cls(tuple(services), reserved=head & 0x0FFF)
+        return cls.build(tuple(services), head & 0x0FFF)  # type: ignore[attr-defined]
 
     @classmethod
     def _decode_service(cls, body: bytes, offset: int) -> ServiceData:
@@ -172,9 +188,9 @@ class _IntServ(RsvpObject):
             if value_end > end:
                 raise cls._bad(f"parameter {parameter_id} claims {pwords} words, past its service", at + 2)
             raw = body[at + 4 : value_end]
-            parameters.append(Parameter(parameter_id, cls._decode_value(parameter_id, raw, at), pflags))
+            parameters.append(Parameter.build(parameter_id, cls._decode_value(parameter_id, raw, at), pflags))
             at = value_end
-        return ServiceData(service, tuple(parameters), flags)
+        return ServiceData.build(service, tuple(parameters), flags)
 
     @classmethod
     def _decode_value(cls, parameter_id: int, raw: bytes, at: int) -> object:

@@ -21,7 +21,7 @@ from construct import Int8ub, Int16ub, Int32ub
 
 from ..errors import MalformedMessage
 from ..layout import IPv4, IPv6, Layout
-from ..model import ClassNum, RsvpObject, record, reserved_field, wire_object
+from ..model import BytesMemo, ClassNum, FixedRecord, RsvpObject, new_memo, record, reserved_field, wire_object
 
 BAD_EXPLICIT_ROUTE = (24, 1)
 """Routing Problem / Bad EXPLICIT_ROUTE object (RFC 3209)."""
@@ -47,8 +47,8 @@ class Subobject:
         return self.TYPE, bool(getattr(self, self.L_BIT)) if self.L_BIT else False
 
 
-class _FixedSubobject(Subobject):
-    """A sub-object whose contents are one fixed ``LAYOUT``.
+class _FixedSubobject(FixedRecord, Subobject):
+    """A sub-object whose contents are one fixed ``LAYOUT`` (compiled by :func:`record`).
 
     ``PREFIX_BITS`` (32 or 128) makes ``prefix_length``, which follows the
     address, a checked field: 1 to ``PREFIX_BITS``.  Prefixes shorter than a
@@ -56,8 +56,11 @@ class _FixedSubobject(Subobject):
     """
 
     __slots__ = ()
-    LAYOUT: ClassVar[Layout]
     PREFIX_BITS: ClassVar[int] = 0
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.EXTRAS = (cls.L_BIT,) if cls.L_BIT else ()
 
     @classmethod
     def from_contents(cls, data: bytes, l_bit: bool) -> Any:
@@ -65,18 +68,16 @@ class _FixedSubobject(Subobject):
             raise MalformedMessage(
                 f"{cls.__name__} Length {len(data) + 2}, expected {cls.LAYOUT.size + 2}", offset=1
             )
-        values = dict(zip(cls.LAYOUT.names, cls.LAYOUT.unpack(data)))
-        if cls.PREFIX_BITS and not 1 <= values["prefix_length"] <= cls.PREFIX_BITS:
+        sub = cls.unpack(data, 0, l_bit) if cls.L_BIT else cls.unpack(data)
+        if cls.PREFIX_BITS and not 1 <= sub.prefix_length <= cls.PREFIX_BITS:
             raise MalformedMessage(
-                f"{cls.__name__} prefix length {values['prefix_length']} is not 1..{cls.PREFIX_BITS}",
+                f"{cls.__name__} prefix length {sub.prefix_length} is not 1..{cls.PREFIX_BITS}",
                 offset=2 + cls.PREFIX_BITS // 8,
             )
-        if cls.L_BIT:
-            values[cls.L_BIT] = l_bit
-        return cls(**values)
+        return sub
 
     def contents(self) -> bytes:
-        return self.LAYOUT.pack([getattr(self, n) for n in self.LAYOUT.names])
+        return self.pack()
 
 
 class _LabelSubobject(Subobject):
@@ -141,32 +142,38 @@ class SubobjectFamily:
     types: dict[int, type[Subobject]]
     l_bit: bool = True
     error: tuple[int, int] | None = None
+    memo: BytesMemo = dataclasses.field(default_factory=new_memo, compare=False, repr=False)
 
     def decode(self, body: bytes) -> tuple[Any, ...]:
         """Every sub-object of ``body``; raises :class:`MalformedMessage` at the faulty one."""
-        out = []
+        out: list[Any] = []
+        append, types, l_bits, memo = out.append, self.types, self.l_bit, self.memo
         offset, end = 0, len(body)
-        while offset < end:
-            try:
+        try:
+            while offset < end:
                 if end - offset < 2:
                     raise MalformedMessage(f"{end - offset} bytes left, too few for a sub-object header")
                 first, length = body[offset], body[offset + 1]
-                if length < 4 or length % 4:
+                if length < 4 or length & 3:
                     raise MalformedMessage(f"sub-object Length {length} must be >= 4 and a multiple of 4", offset=1)
                 if offset + length > end:
                     raise MalformedMessage(
                         f"sub-object Length {length} runs {offset + length - end} bytes past the object", offset=1
                     )
-                code, l_bit = (first & 0x7F, first > 0x7F) if self.l_bit else (first, False)
-                data = body[offset + 2 : offset + length]
-                cls = self.types.get(code)
-                out.append(cls.from_contents(data, l_bit) if cls else UnknownSubobject(code, bytes(data), l_bit))
-            except MalformedMessage as exc:
-                exc.at(offset)
-                if self.error and exc.error_code is None:
-                    exc.error_code, exc.error_value = self.error
-                raise
-            offset += length
+                raw = body[offset : offset + length]
+                sub = memo.get(raw)
+                if sub is None:
+                    code, l_bit = (first & 0x7F, first > 0x7F) if l_bits else (first, False)
+                    cls = types.get(code)
+                    sub = cls.from_contents(raw[2:], l_bit) if cls else UnknownSubobject(code, raw[2:], l_bit)
+                    memo.remember(raw, sub)
+                append(sub)
+                offset += length
+        except MalformedMessage as exc:
+            exc.at(offset)
+            if self.error and exc.error_code is None:
+                exc.error_code, exc.error_value = self.error
+            raise
         return tuple(out)
 
     def encode(self, subobjects: tuple[Any, ...]) -> bytes:
@@ -219,7 +226,7 @@ class EroIPv6Prefix(_FixedSubobject):
 
 @record
 class EroLabel(_LabelSubobject):
-    """Type 3: a label, U(1: upstream) Reserved(7) C-Type(8) Label (RFC 3473); RFC says L = 0."""
+    """Type 3: U(1: upstream) Reserved(7) C-Type(8) Label (RFC 3473 section 5.1); L must be 0 (RFC 3471 6.1)."""
 
     TYPE = 3
     L_BIT = "loose"
@@ -231,7 +238,7 @@ class EroLabel(_LabelSubobject):
 
     @classmethod
     def _build(cls, first: int, c_type: int, label: int | bytes, l_bit: bool) -> EroLabel:
-        return cls(label, c_type, bool(first & 0x80), l_bit, reserved=first & 0x7F)
+        return cls.build(label, c_type, bool(first & 0x80), l_bit, first & 0x7F)  # type: ignore[attr-defined]
 
     def _first(self) -> int:
         return (0x80 if self.upstream else 0) | self.reserved
@@ -274,18 +281,19 @@ ERO = SubobjectFamily(
 class RroFlags(enum.IntFlag):
     """Flags of the RRO IPv4 / IPv6 / unnumbered sub-objects."""
 
-    LOCAL_PROTECTION_AVAILABLE = 0x01  # RFC 3209
-    LOCAL_PROTECTION_IN_USE = 0x02  # RFC 3209
-    BANDWIDTH_PROTECTION = 0x04  # RFC 4090
-    NODE_PROTECTION = 0x08  # RFC 4090
-    PREEMPTION_PENDING = 0x10  # RFC 5712
-    NODE_ID = 0x20  # RFC 4561
+    LOCAL_PROTECTION_AVAILABLE = 0x01  # RFC 3209 section 4.4.1.1
+    LOCAL_PROTECTION_IN_USE = 0x02  # RFC 3209 section 4.4.1.1
+    BANDWIDTH_PROTECTION = 0x04  # RFC 4090 section 4.4
+    NODE_PROTECTION = 0x08  # RFC 4090 section 4.4
+    PREEMPTION_PENDING = 0x10  # as decoders name it; RFC 5712 defines no RRO flag (unverified)
+    NODE_ID = 0x20  # RFC 4561 section 3
 
 
 class RroLabelFlags(enum.IntFlag):
-    """Flags of the RRO Label sub-object (RFC 3209 section 4.4.1.3)."""
+    """Flags of the RRO Label sub-object (RFC 3209 section 4.4.1.3; U bit RFC 3473 section 5.2)."""
 
     GLOBAL_LABEL = 0x01
+    UPSTREAM = 0x80
 
 
 @record
@@ -323,7 +331,7 @@ class RroLabel(_LabelSubobject):
 
     @classmethod
     def _build(cls, first: int, c_type: int, label: int | bytes, l_bit: bool) -> RroLabel:
-        return cls(label, c_type, first)
+        return cls.build(label, c_type, first)  # type: ignore[attr-defined]
 
     def _first(self) -> int:
         return self.flags
@@ -350,7 +358,7 @@ RRO = SubobjectFamily(
 
 
 class XroAttribute(enum.IntEnum):
-    """XRO sub-object Attribute: what the sub-object stands for (RFC 4874)."""
+    """XRO sub-object Attribute of types 1, 2 and 4 (RFC 4874 sections 3.1.1-3.1.3)."""
 
     INTERFACE = 0
     NODE = 1
@@ -412,13 +420,12 @@ class XroAsNumber(_FixedSubobject):
 
 @record
 class XroSrlg(_FixedSubobject):
-    """Type 34: SRLG Id(32) Reserved(8) Attribute(8)."""
+    """Type 34: SRLG Id(32) Reserved(16); no Attribute octet (RFC 4874 sections 2.1 and 3.1.5)."""
 
     TYPE = 34
     L_BIT = "avoid"
-    LAYOUT = Layout("srlg_id" / Int32ub, "reserved" / Int8ub, "attribute" / Int8ub)
+    LAYOUT = Layout("srlg_id" / Int32ub, "reserved" / Int16ub)
     srlg_id: int
-    attribute: int = XroAttribute.SRLG
     avoid: bool = False
     reserved: int = reserved_field()
 
@@ -444,7 +451,7 @@ class _Route(RsvpObject):
 
     @classmethod
     def decode_body(cls, body: bytes):  # type: ignore[override]
-        return cls(cls.FAMILY.decode(body))
+        return cls.build(cls.FAMILY.decode(body))  # type: ignore[attr-defined]
 
     def encode_body(self) -> bytes:
         return self.FAMILY.encode(self.subobjects)  # type: ignore[attr-defined]

@@ -1,0 +1,1 @@
+"""Benchmarks (not tests): numbers go to BENCHMARKS.md."""
