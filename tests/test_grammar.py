@@ -9,6 +9,11 @@ import pytest
 from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, decode, validate
 from rsvp.wire.objects import core as c
 from rsvp.wire.objects import intserv as i
+from rsvp.wire.objects.integrity import Challenge, Integrity
+from rsvp.wire.objects.refresh import MessageIdAck, MessageIdList
+from rsvp.wire.objects.te import (
+    FilterSpecLspTunnelIPv4, HelloRequest, Label, LabelRequest, SenderTemplateLspTunnelIPv4, SessionLspTunnelIPv4,
+)
 
 from .test_codec import PATH_2205, SCAPY_RESV
 
@@ -36,7 +41,7 @@ def test_any_object_order_is_accepted():
     ((SESSION, SESSION, HOP, TIME), "SESSION present 2 times"),
     ((SESSION, HOP, TIME, TIME), "TIME_VALUES present 2 times"),
     ((SESSION, HOP, TIME, c.SenderTemplateIPv4(A, 1)), "needs both SENDER_TEMPLATE and SENDER_TSPEC"),
-    ((SESSION, HOP, TIME, c.IfIdTlv and UnknownObject(4, 1, bytes(32))), "unknown object C-Type"),
+    ((SESSION, HOP, TIME, UnknownObject(4, 9, bytes(32))), "unknown object C-Type"),
 ])
 def test_path_grammar_errors(objects, reason):
     with pytest.raises(MalformedMessage, match=reason):
@@ -53,11 +58,56 @@ def test_unknown_class_gives_error_13_with_class_and_c_type():
 
 
 def test_integrity_must_come_first():
-    msg = Message(MsgType.HELLO, (UnknownObject(22, 1, bytes(8)),))
-    with pytest.raises(MalformedMessage, match="C-Type"):
-        validate(msg)  # unknown HELLO C-Type only while HELLO is unregistered; kept meaningful below
+    integrity = Integrity(key_id=1, sequence_number=7, digest=bytes(16))
+    hello = HelloRequest(1, 0)
+    validate(Message(MsgType.HELLO, (integrity, hello)))
+    with pytest.raises(MalformedMessage, match="INTEGRITY must be the first object"):
+        validate(Message(MsgType.HELLO, (hello, integrity)))
+    with pytest.raises(MalformedMessage, match="INTEGRITY repeated|INTEGRITY present"):
+        validate(Message(MsgType.HELLO, (integrity, integrity, hello)))
+
+
+def test_unknown_message_type():
     with pytest.raises(MalformedMessage, match="unknown message type 99"):
         validate(Message(99, ()))
+
+
+def test_rsvp_te_path_needs_label_request_and_sender():
+    te_session = SessionLspTunnelIPv4(A, 1, A)
+    sender = (SenderTemplateLspTunnelIPv4(A, 1), i.SenderTSpec.from_token_bucket(TB))
+    validate(Message(MsgType.PATH, (te_session, HOP, TIME, LabelRequest(0x0800)) + sender))
+    with pytest.raises(MalformedMessage, match="without LABEL_REQUEST") as err:
+        validate(Message(MsgType.PATH, (te_session, HOP, TIME) + sender))
+    assert err.value.error_code is None
+    with pytest.raises(MalformedMessage, match="without a sender descriptor"):
+        validate(Message(MsgType.PATH, (te_session, HOP, TIME, LabelRequest(0x0800))))
+
+
+def test_te_resv_needs_a_label_after_each_filter_spec():
+    te_session = SessionLspTunnelIPv4(A, 1, A)
+    flt = FilterSpecLspTunnelIPv4(A, 1)
+    head = (te_session, HOP, TIME, c.Style(0, c.STYLE_SE), FLOWSPEC)
+    validate(Message(MsgType.RESV, head + (flt, Label(16))))
+    with pytest.raises(MalformedMessage, match="not followed by LABEL"):
+        validate(Message(MsgType.RESV, head + (flt,)))
+
+
+@pytest.mark.parametrize("msg_type, objects, reason", [
+    (MsgType.HELLO, (), "HELLO missing"),
+    (MsgType.ACK, (), "ACK without MESSAGE_ID_ACK"),
+    (MsgType.SREFRESH, (), "MESSAGE_ID_LIST missing"),
+    (MsgType.INTEGRITY_RESPONSE, (Challenge(1, 2),), "INTEGRITY missing"),
+    (MsgType.NOTIFY, (c.ErrorSpecIPv4(A, 0, 25, 3),), "Notify without a session"),
+])
+def test_refresh_hello_and_integrity_message_grammars(msg_type, objects, reason):
+    with pytest.raises(MalformedMessage, match=reason):
+        validate(Message(msg_type, objects))
+
+
+def test_refresh_messages_pass():
+    validate(Message(MsgType.ACK, (MessageIdAck(5, 6),)))
+    validate(Message(MsgType.SREFRESH, (MessageIdList(5, (1, 2, 3)),)))
+    validate(Message(MsgType.INTEGRITY_CHALLENGE, (Challenge(1, 2),)))
 
 
 @pytest.mark.parametrize("style, flow, reason", [
