@@ -24,7 +24,8 @@ from rsvp.wire import decode, encode, model
 from .generate import messages
 
 
-def _best(run, repeat: int) -> float:
+def best_of(run, repeat: int) -> float:
+    """The shortest wall-clock time of ``repeat`` calls of ``run``."""
     best = float("inf")
     for _ in range(repeat):
         start = time.perf_counter()
@@ -66,10 +67,10 @@ def main(argv: list[str] | None = None) -> int:
             encode(m)
 
     results = {
-        "decode, first sight": _best(first_sight, args.repeat),
-        "decode, no cache": _best(no_cache, args.repeat),
-        "decode, refresh (warm cache)": _best(refresh, args.repeat),
-        "encode": _best(encode_all, args.repeat),
+        "decode, first sight": best_of(first_sight, args.repeat),
+        "decode, no cache": best_of(no_cache, args.repeat),
+        "decode, refresh (warm cache)": best_of(refresh, args.repeat),
+        "encode": best_of(encode_all, args.repeat),
     }
     print(f"python {platform.python_version()} on {platform.machine()}, {n} messages, mean {sizes:.0f} bytes")
     for name, seconds in results.items():

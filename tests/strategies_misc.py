@@ -69,7 +69,9 @@ STRATEGIES: dict[type, st.SearchStrategy] = {
     a.AdminStatus: st.builds(a.AdminStatus, u32),
     a.RestartCap: st.builds(a.RestartCap, u32, u32),
     a.Capability: st.builds(a.Capability, u32),
-    a.DiffServELsp: st.builds(a.DiffServELsp, st.lists(diffserv_map, max_size=15).map(tuple), reserved=bits(28)),
+    a.DiffServELsp: st.builds(  # at most 8 entries, each EXP once (RFC 3270 section 5.3)
+        a.DiffServELsp, st.lists(diffserv_map, max_size=8, unique_by=lambda m: m.exp).map(tuple), reserved=bits(28)
+    ),
     a.DiffServLLsp: st.builds(a.DiffServLLsp, u16, reserved=u16),
-    a.ClassType: st.builds(a.ClassType, bits(3), reserved=bits(29)),
+    a.ClassType: st.builds(a.ClassType, st.integers(1, 7), reserved=bits(29)),  # CT 0 is reserved (RFC 4124)
 }

@@ -238,9 +238,13 @@ def test_bad_bundles(inner, reason):
         decode(message(MsgType.BUNDLE))
 
 
-def test_encoder_refuses_unaligned_raw_bodies():
+def test_encoder_refuses_what_would_not_decode():
     with pytest.raises(ValueError, match="multiple of 4"):
         encode(Message(MsgType.PATH, (UnknownObject(200, 1, b"abc"),)))
+    with pytest.raises(ValueError, match="no objects"):
+        encode(Message(MsgType.BUNDLE, (c.TimeValues(1),), (decode(PATH_2205),)))
+    with pytest.raises(ValueError, match="only a Bundle"):
+        encode(Message(MsgType.PATH, (), (decode(PATH_2205),)))
 
 
 def test_decode_memos_are_bounded_and_can_be_disabled():

@@ -10,7 +10,10 @@ from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, decode,
 from rsvp.wire.objects import core as c
 from rsvp.wire.objects import intserv as i
 from rsvp.wire.objects.integrity import Challenge, Integrity
-from rsvp.wire.objects.refresh import MessageIdAck, MessageIdList
+from rsvp.wire.objects.refresh import (
+    McastEntryIPv4, McastListIPv4, MessageIdAck, MessageIdList, SourceEntryIPv4, SourceListIPv4,
+)
+from rsvp.wire.objects.routes import EroIPv4Prefix, ExplicitRoute, RecordRoute, RroIPv4
 from rsvp.wire.objects.te import (
     FilterSpecLspTunnelIPv4, HelloRequest, Label, LabelRequest, SenderTemplateLspTunnelIPv4, SessionLspTunnelIPv4,
 )
@@ -110,6 +113,18 @@ def test_refresh_messages_pass():
     validate(Message(MsgType.INTEGRITY_CHALLENGE, (Challenge(1, 2),)))
 
 
+def test_srefresh_carries_one_or_more_lists():
+    """RFC 2961 section 5.2: <srefresh list> (LIST / MCAST_LIST, mixed) | <source srefresh list> (SRC_LISTs only)."""
+    ids = MessageIdList(5, (1, 2))
+    mcast = McastListIPv4(5, (McastEntryIPv4(3, A, IPv4Address("224.0.0.5")),))
+    src = SourceListIPv4(5, (SourceEntryIPv4(4, A),))
+    validate(Message(MsgType.SREFRESH, (ids, mcast, MessageIdList(6, (7,)))))
+    validate(Message(MsgType.SREFRESH, (src, SourceListIPv4(6, (SourceEntryIPv4(8, A),)))))
+    with pytest.raises(MalformedMessage, match="SRC_LIST mixed") as err:
+        validate(Message(MsgType.SREFRESH, (ids, src)))
+    assert err.value.error_code is None
+
+
 @pytest.mark.parametrize("style, flow, reason", [
     (c.STYLE_WF, (FLOWSPEC,), None),
     (c.STYLE_WF, (FLOWSPEC, FILTER), "WF: one FLOWSPEC and no FILTER_SPEC"),
@@ -144,5 +159,19 @@ def test_bundle_validates_each_message():
     validate(Message(MsgType.BUNDLE, (), (good, good)))
     with pytest.raises(MalformedMessage, match="SESSION missing"):
         validate(Message(MsgType.BUNDLE, (), (good, Message(MsgType.PATH_TEAR, (HOP,)))))
-    with pytest.raises(MalformedMessage, match="only INTEGRITY"):
+    with pytest.raises(MalformedMessage, match="no objects"):
         validate(Message(MsgType.BUNDLE, (TIME,), (good,)))
+    with pytest.raises(MalformedMessage, match="one or more messages"):
+        validate(Message(MsgType.BUNDLE, (), ()))
+
+
+def test_empty_routes():
+    te_session = SessionLspTunnelIPv4(A, 1, A)
+    sender = (SenderTemplateLspTunnelIPv4(A, 1), i.SenderTSpec.from_token_bucket(TB))
+    head = (te_session, HOP, TIME, LabelRequest(0x0800)) + sender
+    with pytest.raises(MalformedMessage, match="empty EXPLICIT_ROUTE") as err:
+        validate(Message(MsgType.PATH, head + (ExplicitRoute(()),)))
+    assert (err.value.error_code, err.value.error_value) == (24, 1)
+    with pytest.raises(MalformedMessage, match="empty RECORD_ROUTE"):
+        validate(Message(MsgType.PATH, head + (RecordRoute(()),)))
+    validate(Message(MsgType.PATH, head + (ExplicitRoute((EroIPv4Prefix(A),)), RecordRoute((RroIPv4(A),)))))

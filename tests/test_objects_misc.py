@@ -88,6 +88,10 @@ def test_golden_refresh_and_integrity(hexstr, expected):
 def test_message_id_flags():
     assert _one("000c 1701 01000005 00000007").ack_desired
     assert not _one("000c 1701 00000005 00000007").ack_desired
+    # RFC 5063 section 5.1: RecoveryPath flag 0x02 in MESSAGE_ID_ACK / NACK and MESSAGE_ID_LIST.
+    assert r.RECOVERY_PATH == 0x02
+    assert _one("000c 1801 02000005 00000007").flags == r.RECOVERY_PATH
+    assert _one("000c 1901 02000005 00000007") == r.MessageIdList(5, (7,), flags=r.RECOVERY_PATH)
 
 
 def test_ack_and_nack_are_distinct_from_message_id():
@@ -280,9 +284,17 @@ def test_protection_golden():
     obj = _one("000c 2502 a0100008 40020000")
     assert obj == a.ProtectionV2(
         secondary=True, notification=True, lsp_flags=a.LspFlag.ONE_PLUS_ONE_BIDIRECTIONAL,
-        link_flags=a.LinkFlag.DEDICATED_1_FOR_1, required=True, segment_flags=a.LspFlag.FULL_REROUTING,
+        link_flags=a.LinkFlag.DEDICATED_1_FOR_1, required=True,
+        segment_flags=a.LspFlag.REROUTING_WITHOUT_EXTRA_TRAFFIC,
     )
     assert not obj.protecting and not obj.operational and not obj.in_place
+
+
+def test_protection_lsp_flag_values():
+    """RFC 4872 section 14.1: 0x01 (Full) Rerouting, 0x02 Rerouting without Extra-Traffic, 0x04 1:N, 0x08 / 0x10 1+1."""
+    assert [f.value for f in a.LspFlag] == [0x01, 0x02, 0x04, 0x08, 0x10]
+    assert a.LspFlag.FULL_REROUTING == 0x01 and a.LspFlag.REROUTING_WITHOUT_EXTRA_TRAFFIC == 0x02
+    assert _one("000c 2502 00010000 00000000").lsp_flags == a.LspFlag.FULL_REROUTING
 
 
 def test_protection_keeps_reserved_bits():
@@ -379,9 +391,22 @@ def test_diffserv_malformed(hexstr):
     assert _malformed(hexstr).offset == BODY
 
 
-def test_diffserv_more_than_fifteen_maps_do_not_encode():
-    with pytest.raises(ValueError):
-        a.DiffServELsp(tuple(a.DiffServMap(0, 0) for _ in range(16))).encode()
+@pytest.mark.parametrize(
+    "hexstr, offset",
+    [
+        ("002c 4101 00000009" + " 0000b800" * 9, 3),  # MAPnb 9: "any value from 0 to 8"
+        ("0010 4101 00000002 0005b800 00050000", 4),  # EXP 5 mapped twice
+    ],
+)
+def test_diffserv_invalid_mapping_is_error_27_3(hexstr, offset):
+    """RFC 3270 section 5.3: MAPnb outside 0..8 or an EXP in two MAP entries is Invalid EXP<-->PHB mapping."""
+    exc = _malformed(hexstr)
+    assert (exc.error_code, exc.error_value, exc.offset) == (27, 3, BODY + offset)
+
+
+def test_diffserv_more_than_eight_maps_do_not_encode():
+    with pytest.raises(ValueError, match="at most 8"):
+        a.DiffServELsp(tuple(a.DiffServMap(exp % 8, 0) for exp in range(9))).encode()
 
 
 def test_classtype_golden():
@@ -389,6 +414,15 @@ def test_classtype_golden():
     odd = _one("0008 4201 00000809")
     assert odd == a.ClassType(1) and odd.reserved == 0x101
     assert _malformed("000c 4201 00000001 00000000").offset == BODY
+
+
+def test_classtype_zero_is_error_28_3():
+    """RFC 4124 section 6.2.1: CT 0 is Reserved; section 6.3: a received CT 0 is Invalid Class-Type value."""
+    exc = _malformed("0008 4201 00000000")
+    assert (exc.error_code, exc.error_value, exc.offset) == (28, 3, BODY + 3)
+    assert _malformed("0008 4201 fffffff8").error_code == 28  # reserved bits do not hide it
+    with pytest.raises(ValueError, match="CT 0"):
+        a.ClassType(0).encode()
 
 
 # --- vendor-private classes (RFC 3936) stay unknown ----------------------------------------

@@ -77,13 +77,14 @@ VECTORS = [
          r.UnknownSubobject(0x85, bytes(6)),
          r.RroIPv4(V4("10.0.0.1"), 32, r.RroFlags.LOCAL_PROTECTION_AVAILABLE | r.RroFlags.NODE_ID),
      ))),
-    # EXCLUDE_ROUTE (RFC 4874): L = 1 SHOULD avoid, L = 0 MUST exclude; Attribute 0 interface, 1 node, 2 SRLG.
+    # EXCLUDE_ROUTE (RFC 4874 3.1): L = 1 SHOULD avoid, L = 0 MUST exclude; Attribute 0 interface, 1 node, 2 SRLG
+    # in types 1, 2 and 4 only.  SRLG (2.1, 3.1.5): SRLG Id(32) Reserved(16), no Attribute octet.
     ("004c e801"
      " 81 08 0a000001 20 01"
      " 02 14" + NET6 + "30 00"
      " 04 0c 00 00 01020304 00000009"
      " 20 04 fde8"
-     " a2 08 0000abcd 00 02"
+     " a2 08 0000abcd 0000"
      " 41 14 0001" + HOST6,
      r.ExcludeRoute((
          r.XroIPv4Prefix(V4("10.0.0.1"), 32, r.XroAttribute.NODE, avoid=True),
@@ -128,6 +129,20 @@ def test_reserved_bits_survive():
     assert ero == r.ExplicitRoute((r.EroIPv4Prefix(V4("10.0.0.1")), r.EroLabel(16),
                                    r.EroUnnumbered(V4("1.2.3.4"), 7)))
     assert [s.reserved for s in ero.subobjects] == [0xFF, 0x7F, 0xABCD]
+
+
+def test_xro_srlg_has_a_16_bit_reserved_field_and_no_attribute():
+    """RFC 4874 section 2.1: |L|Type|Length|SRLG Id (4 bytes)|Reserved(16)|; section 3.1.5: no Attribute octet."""
+    xro = one(hx("000c e801 22 08 00000042 0102"))
+    (srlg,) = xro.subobjects
+    assert srlg == r.XroSrlg(0x42) and srlg.reserved == 0x0102 and not srlg.avoid
+    assert not hasattr(srlg, "attribute")
+
+
+def test_rro_label_upstream_bit():
+    """RFC 3473 section 5.2: the RRO Label sub-object's flags byte starts with U."""
+    rro = one(hx("000c 1501 03 08 81 01 00000010"))
+    assert rro == r.RecordRoute((r.RroLabel(16, 1, r.RroLabelFlags.UPSTREAM | r.RroLabelFlags.GLOBAL_LABEL),))
 
 
 def test_route_objects_are_not_each_other():
@@ -232,6 +247,7 @@ def test_encode_rejects(route, what):
 def test_flag_enums():
     assert r.RroFlags(0x21) == r.RroFlags.LOCAL_PROTECTION_AVAILABLE | r.RroFlags.NODE_ID
     assert r.RroFlags.PREEMPTION_PENDING == 0x10 and r.RroLabelFlags.GLOBAL_LABEL == 0x01
+    assert r.RroLabelFlags.UPSTREAM == 0x80
     assert r.XroAttribute.SRLG == 2
 
 

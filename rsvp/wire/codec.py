@@ -1,4 +1,4 @@
-"""Framing: bytes <-> :class:`Message` (RFC 2205 section 3.1, RFC 2961 section 3.3).
+"""Framing: bytes <-> :class:`Message` (RFC 2205 section 3.1, RFC 2961 section 3.2).
 
 The framing is hand-written so that every length is checked before any body
 decoder sees a byte: message length against the bytes given, each object
@@ -46,8 +46,14 @@ def decode(data: bytes, *, verify_checksum: bool = True) -> Message:
 
 def encode(message: Message) -> bytes:
     """Encode ``message``; lengths and the checksum are computed here."""
-    parts = [obj.encode() for obj in message.objects]
-    parts.extend(encode(sub) for sub in message.sub_messages)
+    if message.msg_type == MsgType.BUNDLE:
+        if message.objects or not message.sub_messages:
+            raise ValueError("a Bundle carries one or more messages and no objects (RFC 2961 section 3.2)")
+        parts = [encode(sub) for sub in message.sub_messages]
+    else:
+        if message.sub_messages:
+            raise ValueError(f"only a Bundle carries messages, not {message.name}")
+        parts = [obj.encode() for obj in message.objects]
     body = b"".join(parts)
     length = 8 + len(body)
     if length > 0xFFFF:
@@ -82,8 +88,8 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
             raise MalformedMessage(f"bad checksum 0x{checksum:04x}, expected 0x{expected:04x}", offset=2)
     if msg_type == MsgType.BUNDLE:
         if nested:
-            raise MalformedMessage("a Bundle inside a Bundle (RFC 2961 section 3.3)", offset=1)
-        objects, subs = _decode_bundle(data, verify_checksum)
+            raise MalformedMessage("a Bundle inside a Bundle (RFC 2961 section 3.2)", offset=1)
+        objects, subs = (), _decode_bundle(data, verify_checksum)
     else:
         objects, subs = _decode_objects(data, 8, length), ()
     return Message(
@@ -97,18 +103,9 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
     )
 
 
-def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[tuple[RsvpObject, ...], tuple[Message, ...]]:
-    """Bundle body: [INTEGRITY] then complete messages (RFC 2961 section 3.3).
-
-    A sub-message starts with version nibble 1; an object header starts with a
-    16-bit length, which for any INTEGRITY object is far below 0x1000.
-    """
+def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[Message, ...]:
+    """A Bundle body is one or more complete messages, none a Bundle (RFC 2961 section 3.2)."""
     offset, end = 8, len(data)
-    objects: tuple[RsvpObject, ...] = ()
-    if offset < end and data[offset] >> 4 != RSVP_VERSION:
-        length = _OBJECT_HEADER.unpack_from(data, offset)[0] if end - offset >= 4 else 0
-        objects = _decode_objects(data, offset, min(offset + max(length, 4), end))
-        offset += length
     subs = []
     while offset < end:
         if end - offset < 8:
@@ -122,8 +119,8 @@ def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[tuple[RsvpObject
             raise exc.at(offset) from None
         offset += length
     if not subs:
-        raise MalformedMessage("Bundle carries no message", offset=8)
-    return objects, tuple(subs)
+        raise MalformedMessage("Bundle carries no message (RFC 2961 section 3.2)", offset=8)
+    return tuple(subs)
 
 
 def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...]:

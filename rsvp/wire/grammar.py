@@ -9,12 +9,15 @@ raise :class:`MalformedMessage` carrying the error a router would send:
   whose class number says "reject" (RFC 2205 section 3.10);
 * 6 for an unknown reservation style (RFC 2205 appendix B);
 * ``None`` where no RFC assigns a code (a missing or repeated mandatory object):
-  such a message is dropped and counted, not answered.
+  such a message is dropped and counted, not answered.  RFC 2205 appendix B
+  lists "Required object class (specify) missing" among the formatting errors
+  that are logged locally, not reported (only codes 13 and 14 are), and
+  RFC 3209 (section 7.3) adds no code for them.
 
-Order matters only where the grammar gives it meaning: INTEGRITY must come
-first (RFC 2747 section 3.1) and a Resv's flow descriptor list is read in order
-(FLOWSPEC before the FILTER_SPECs it covers; LABEL after each FILTER_SPEC in
-RSVP-TE, RFC 3209 section 4.1.1).
+Order matters only where the grammar gives it meaning: INTEGRITY must
+immediately follow the common header (RFC 2205 section 3.1.3) and a Resv's flow
+descriptor list is read in order (FLOWSPEC before the FILTER_SPECs it covers;
+LABEL right after each FILTER_SPEC in RSVP-TE, RFC 3209 section 4.1).
 """
 
 from __future__ import annotations
@@ -42,12 +45,15 @@ _REQUIRED: dict[int, tuple[int, ...]] = {
     MsgType.RESV_TEAR_CONFIRM: (C.SESSION, C.STYLE),
     MsgType.BUNDLE: (),
     MsgType.ACK: (),
-    MsgType.SREFRESH: (C.MESSAGE_ID_LIST,),
+    MsgType.SREFRESH: (),  # one or more list objects: _check_srefresh_lists
     MsgType.HELLO: (C.HELLO,),
     MsgType.NOTIFY: (C.ERROR_SPEC,),
     MsgType.INTEGRITY_CHALLENGE: (C.CHALLENGE,),
     MsgType.INTEGRITY_RESPONSE: (C.INTEGRITY, C.CHALLENGE),
 }
+
+_SRC_LIST_C_TYPES = frozenset({2, 3})
+"""MESSAGE_ID_LIST C-Types of the SRC_LIST (RFC 2961 section 5.1)."""
 
 # Classes that may appear at most once in any message that carries them.
 _AT_MOST_ONCE = (
@@ -65,10 +71,10 @@ def validate(message: Message) -> None:
         msg_type = MsgType(message.msg_type)
     except ValueError:
         raise MalformedMessage(f"unknown message type {message.msg_type}") from None
-    _check_unknown_objects(message)
+    _check_objects(message)
     if msg_type == MsgType.BUNDLE:
-        if any(o.class_num != C.INTEGRITY for o in message.objects):
-            raise MalformedMessage("a Bundle carries only INTEGRITY besides its messages (RFC 2961 section 3.3)")
+        if message.objects or not message.sub_messages:
+            raise MalformedMessage("a Bundle carries one or more messages and no objects (RFC 2961 section 3.2)")
         for sub in message.sub_messages:
             validate(sub)
         return
@@ -77,7 +83,7 @@ def validate(message: Message) -> None:
     counts = Counter(o.class_num for o in message.objects)
     integrity_at = [i for i, o in enumerate(message.objects) if o.class_num == C.INTEGRITY]
     if integrity_at and integrity_at[0] != 0:
-        raise MalformedMessage("INTEGRITY must be the first object (RFC 2747 section 3.1)", class_num=C.INTEGRITY)
+        raise MalformedMessage("INTEGRITY must be the first object (RFC 2205 section 3.1.3)", class_num=C.INTEGRITY)
     for class_num in _REQUIRED[msg_type]:
         if counts[class_num] != 1:
             what = "missing" if counts[class_num] == 0 else f"present {counts[class_num]} times"
@@ -86,20 +92,28 @@ def validate(message: Message) -> None:
         if counts[class_num] > 1:
             raise MalformedMessage(f"{message.name}: {C(class_num).name} repeated", class_num=class_num)
     if msg_type == MsgType.ACK and not counts[C.MESSAGE_ID_ACK]:
-        raise MalformedMessage("ACK without MESSAGE_ID_ACK or MESSAGE_ID_NACK (RFC 2961 section 4.3)")
+        raise MalformedMessage("ACK without MESSAGE_ID_ACK or MESSAGE_ID_NACK (RFC 2961 section 4.4)")
     if msg_type == MsgType.NOTIFY and not counts[C.SESSION]:
         raise MalformedMessage("Notify without a session (RFC 3473 section 4.3)", class_num=C.SESSION)
+    if msg_type == MsgType.SREFRESH:
+        _check_srefresh_lists(message)
     te = _is_te(message)
     if msg_type in _SENDER_MESSAGES:
         _check_sender_descriptor(message, counts, required=te and msg_type == MsgType.PATH)
         if te and msg_type == MsgType.PATH and counts[C.LABEL_REQUEST] != 1:
-            raise MalformedMessage("RSVP-TE Path without LABEL_REQUEST (RFC 3209 section 4.3)", class_num=C.LABEL_REQUEST)
+            raise MalformedMessage("RSVP-TE Path without LABEL_REQUEST (RFC 3209 section 3.1)", class_num=C.LABEL_REQUEST)
     if msg_type in _FLOW_MESSAGES or msg_type == MsgType.RESV_ERR:
         _check_flow_descriptors(message, te and msg_type == MsgType.RESV, optional=msg_type == MsgType.RESV_ERR)
 
 
-def _check_unknown_objects(message: Message) -> None:
+def _check_objects(message: Message) -> None:
+    """Per-object rules: unknown objects (RFC 2205 section 3.10), empty routes (RFC 3209)."""
     for obj in message.objects:
+        if obj.class_num in (C.EXPLICIT_ROUTE, C.RECORD_ROUTE) and not getattr(obj, "subobjects", True):
+            if obj.class_num == C.EXPLICIT_ROUTE:  # RFC 3209 section 4.3.4.1
+                raise MalformedMessage("empty EXPLICIT_ROUTE", class_num=C.EXPLICIT_ROUTE, error_code=24,
+                                       error_value=1)
+            raise MalformedMessage("empty RECORD_ROUTE is illegal (RFC 3209 section 4.4.1)", class_num=C.RECORD_ROUTE)
         if isinstance(obj, UnknownObject) and obj.rule is UnknownRule.REJECT:
             code, value = obj.error
             kind = "C-Type" if code == 14 else "class"
@@ -107,6 +121,16 @@ def _check_unknown_objects(message: Message) -> None:
                 f"unknown object {kind} {obj.class_num}/{obj.c_type} (RFC 2205 section 3.10)",
                 class_num=obj.class_num, c_type=obj.c_type, error_code=code, error_value=value,
             )
+
+
+def _check_srefresh_lists(message: Message) -> None:
+    """One or more MESSAGE_ID_LIST / MCAST_LIST objects, or one or more SRC_LISTs (RFC 2961 section 5.2)."""
+    src_lists = [o.c_type in _SRC_LIST_C_TYPES for o in message.objects if o.class_num == C.MESSAGE_ID_LIST]
+    if not src_lists:
+        raise MalformedMessage(f"{message.name}: MESSAGE_ID_LIST missing", class_num=C.MESSAGE_ID_LIST)
+    if any(src_lists) and not all(src_lists):
+        raise MalformedMessage(f"{message.name}: SRC_LIST mixed with other list C-Types (RFC 2961 section 5.2)",
+                               class_num=C.MESSAGE_ID_LIST)
 
 
 def _is_te(message: Message) -> bool:
@@ -120,7 +144,7 @@ def _check_sender_descriptor(message: Message, counts: Counter, required: bool) 
         raise MalformedMessage("Path sender descriptor needs both SENDER_TEMPLATE and SENDER_TSPEC",
                                class_num=C.SENDER_TSPEC if templates else C.SENDER_TEMPLATE)
     if required and not templates:
-        raise MalformedMessage("RSVP-TE Path without a sender descriptor (RFC 3209 section 4.3)",
+        raise MalformedMessage("RSVP-TE Path without a sender descriptor (RFC 3209 section 3.1)",
                                class_num=C.SENDER_TEMPLATE)
 
 
@@ -151,5 +175,5 @@ def _check_flow_descriptors(message: Message, needs_labels: bool, optional: bool
     if needs_labels:
         for index, class_num in enumerate(flow):
             if class_num == C.FILTER_SPEC and (index + 1 >= len(flow) or flow[index + 1] != C.LABEL):
-                raise MalformedMessage("RSVP-TE Resv: FILTER_SPEC not followed by LABEL (RFC 3209 section 4.1.1)",
+                raise MalformedMessage("RSVP-TE Resv: FILTER_SPEC not followed by LABEL (RFC 3209 section 4.1)",
                                        class_num=C.LABEL)

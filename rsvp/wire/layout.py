@@ -40,27 +40,25 @@ IPv4 = _Address(IPv4Address)
 IPv6 = _Address(IPv6Address)
 
 _ADDRESS_CACHE_LIMIT = 65536
-_v4_cache: dict[int, IPv4Address] = {}
-_v6_cache: dict[bytes, IPv6Address] = {}
 
 
-def ipv4(value: int) -> IPv4Address:
-    """An interned IPv4Address (addresses repeat across objects and refreshes)."""
-    address = _v4_cache.get(value)
-    if address is None:
-        if len(_v4_cache) >= _ADDRESS_CACHE_LIMIT:
-            _v4_cache.clear()
-        address = _v4_cache[value] = IPv4Address(value)
-    return address
+def _interner(factory: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``factory`` memoised by argument, bounded: addresses repeat across objects and refreshes."""
+    cache: dict[Any, Any] = {}
+
+    def intern(value: Any) -> Any:
+        address = cache.get(value)
+        if address is None:
+            if len(cache) >= _ADDRESS_CACHE_LIMIT:
+                cache.clear()
+            address = cache[value] = factory(value)
+        return address
+
+    return intern
 
 
-def ipv6(value: bytes) -> IPv6Address:
-    address = _v6_cache.get(value)
-    if address is None:
-        if len(_v6_cache) >= _ADDRESS_CACHE_LIMIT:
-            _v6_cache.clear()
-        address = _v6_cache[value] = IPv6Address(value)
-    return address
+ipv4: Callable[[int], IPv4Address] = _interner(IPv4Address)
+ipv6: Callable[[bytes], IPv6Address] = _interner(IPv6Address)
 
 
 def _not_nan(value: float) -> float:

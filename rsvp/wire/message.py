@@ -37,9 +37,8 @@ class Message:
     """One RSVP message.
 
     ``objects`` keeps wire order (the RFCs ask receivers to accept any order, and
-    a round trip must reproduce the sender's).  A Bundle (RFC 2961 section 3.3)
-    carries its optional INTEGRITY in ``objects`` and the bundled messages in
-    ``sub_messages``.  ``send_checksum`` False encodes a zero checksum, which
+    a round trip must reproduce the sender's).  A Bundle (RFC 2961 section 3.2)
+    has no objects: its bundled messages are ``sub_messages``.  ``send_checksum`` False encodes a zero checksum, which
     RFC 2205 section 3.1.1 defines as "none transmitted".
     """
 

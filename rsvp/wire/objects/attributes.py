@@ -1,11 +1,11 @@
 """LSP attributes, ASSOCIATION and the remaining GMPLS / DiffServ-TE objects.
 
 * LSP_ATTRIBUTES (197) and LSP_REQUIRED_ATTRIBUTES (67): RFC 5420 Attributes TLVs.
-* ASSOCIATION (199): RFC 4872 section 16 (C-Types 1/2), RFC 6780 section 4 (Extended, C-Types 3/4).
-* PROTECTION (37): RFC 3473 section 6 (C-Type 1), RFC 4872 section 14 (C-Type 2).
-* NOTIFY_REQUEST (195), ADMIN_STATUS (196): RFC 3473 sections 4.2 and 7.1.
-* RESTART_CAP (131): RFC 3473 section 9.1; CAPABILITY (134): RFC 5063.
-* DIFFSERV (65): RFC 3270 section 5; CLASSTYPE (66): RFC 4124 section 4.
+* ASSOCIATION (199): RFC 4872 section 16.1 (C-Types 1/2), RFC 6780 section 4.1 (Extended, C-Types 3/4).
+* PROTECTION (37): RFC 3473 section 6 (C-Type 1), RFC 4872 section 14.1 and RFC 4873 section 6.1 (C-Type 2).
+* NOTIFY_REQUEST (195), ADMIN_STATUS (196): RFC 3473 sections 4.2.1 and 7.1.
+* RESTART_CAP (131): RFC 3473 section 9.1; CAPABILITY (134): RFC 5063 section 4.2.
+* DIFFSERV (65): RFC 3270 section 5.2; CLASSTYPE (66): RFC 4124 section 6.2.1.
 
 Vendor-private classes (RFC 3936: 124-127, 188-191, 252-255) are deliberately
 not registered: they stay :class:`~rsvp.wire.model.UnknownObject` so that the
@@ -89,7 +89,7 @@ Attribute = Union[AttributeFlags, AttributeTlv]
 
 @wire_object(ClassNum.LSP_ATTRIBUTES, 1)
 class LspAttributes(RsvpObject):
-    """LSP_ATTRIBUTES: a list of Attributes TLVs (RFC 5420).
+    """LSP_ATTRIBUTES: a list of Attributes TLVs (RFC 5420 sections 3 and 4.1).
 
     TLV Length counts the 4-byte header and the value but not the zero padding
     to a 4-byte boundary (non-zero padding is rejected, so every accepted body
@@ -137,7 +137,7 @@ class LspRequiredAttributes(LspAttributes):
 
 
 class AssociationType(enum.IntEnum):
-    """Association Type values defined by RFC 4872 section 16."""
+    """Association Type values: 1 from RFC 4872 section 16.1, 2 from RFC 4873 section 3.1."""
 
     RECOVERY = 1
     RESOURCE_SHARING = 2
@@ -228,8 +228,8 @@ class LinkFlag(enum.IntFlag):
 class LspFlag(enum.IntFlag):
     """LSP (protection type) Flags and Seg.Flags; zero means unprotected (RFC 4872 section 14.1)."""
 
-    REROUTING_WITHOUT_EXTRA_TRAFFIC = 0x01
-    FULL_REROUTING = 0x02
+    FULL_REROUTING = 0x01
+    REROUTING_WITHOUT_EXTRA_TRAFFIC = 0x02
     ONE_FOR_N_WITH_EXTRA_TRAFFIC = 0x04
     ONE_PLUS_ONE_UNIDIRECTIONAL = 0x08
     ONE_PLUS_ONE_BIDIRECTIONAL = 0x10
@@ -237,7 +237,7 @@ class LspFlag(enum.IntFlag):
 
 @wire_object(ClassNum.PROTECTION, 1)
 class ProtectionV1(BitFieldObject):
-    """S(1: secondary LSP) Reserved(25) Link Flags(6) (RFC 3473 section 6)."""
+    """S(1: secondary LSP) Reserved(25) Link Flags(6) (RFC 3473 section 6, fields RFC 3471 section 7.1)."""
 
     BITS = BitLayout((("secondary", 1), ("reserved", 25), ("link_flags", 6)))
     secondary: bool = False
@@ -248,7 +248,10 @@ class ProtectionV1(BitFieldObject):
 @wire_object(ClassNum.PROTECTION, 2)
 class ProtectionV2(BitFieldObject):
     """S P N O(1 each) Reserved(6) LSP Flags(6) Reserved(10) Link Flags(6) /
-    I R(1 each) Reserved(8) Seg.Flags(6) Reserved(16) (RFC 4872 section 14.1; I, R and Seg.Flags RFC 4873).
+    I R(1 each) Reserved(8) Seg.Flags(6) Reserved(16).
+
+    RFC 4872 section 14.1; I, R and Seg.Flags from RFC 4873 section 6.1.  The widths are
+    the diagrams'; RFC 4872's prose gives the first Reserved field 5 bits, one short of 32.
     """
 
     BITS = BitLayout(
@@ -276,7 +279,7 @@ class ProtectionV2(BitFieldObject):
 
 @wire_object(ClassNum.NOTIFY_REQUEST, 1)
 class NotifyRequestIPv4(FixedObject):
-    """IPv4 Notify Node Address (RFC 3473 section 4.2)."""
+    """IPv4 Notify Node Address (RFC 3473 section 4.2.1)."""
 
     LAYOUT = Layout("notify_node_address" / IPv4)
     notify_node_address: IPv4Address
@@ -284,7 +287,7 @@ class NotifyRequestIPv4(FixedObject):
 
 @wire_object(ClassNum.NOTIFY_REQUEST, 2)
 class NotifyRequestIPv6(FixedObject):
-    """IPv6 Notify Node Address (RFC 3473 section 4.2)."""
+    """IPv6 Notify Node Address (RFC 3473 section 4.2.1)."""
 
     LAYOUT = Layout("notify_node_address" / IPv6)
     notify_node_address: IPv6Address
@@ -336,7 +339,7 @@ CAPABILITY_RECOVERY_PATH_SREFRESH = 0x1  # S
 
 @wire_object(ClassNum.CAPABILITY, 1)
 class Capability(FixedObject):
-    """Reserved(29) T(1) R(1) S(1) as one 32-bit ``flags`` word (RFC 5063)."""
+    """Reserved(29) T(1) R(1) S(1) as one 32-bit ``flags`` word (RFC 5063 section 4.2)."""
 
     LAYOUT = Layout("flags" / Int32ub)
     flags: int = 0
@@ -354,7 +357,14 @@ class Capability(FixedObject):
         return bool(self.flags & CAPABILITY_RECOVERY_PATH_SREFRESH)
 
 
-# --- DIFFSERV (RFC 3270 section 5) and CLASSTYPE (RFC 4124 section 4) ----------------------
+# --- DIFFSERV (RFC 3270 section 5.2) and CLASSTYPE (RFC 4124 section 6.2.1) ----------------
+
+
+INVALID_EXP_PHB_MAPPING = (27, 3)
+"""Diff-Serv Error / Invalid EXP<-->PHB mapping (RFC 3270 sections 5.3 and 5.5)."""
+
+INVALID_CLASS_TYPE_VALUE = (28, 3)
+"""Diffserv-aware TE Error / Invalid Class-Type value (RFC 4124 sections 6.3 and 6.5)."""
 
 
 @record
@@ -369,9 +379,11 @@ class DiffServMap:
 
 @wire_object(ClassNum.DIFFSERV, 1)
 class DiffServELsp(RsvpObject):
-    """E-LSP: Reserved(28) MAPnb(4), then MAPnb MAP entries (RFC 3270 section 5.1).
+    """E-LSP: Reserved(28) MAPnb(4), then MAPnb MAP entries (RFC 3270 section 5.2.1).
 
     MAPnb is derived from ``maps`` on encode and checked against the body on decode.
+    A mapping with MAPnb above 8 or an EXP value in two entries is invalid, error
+    27/3 (RFC 3270 section 5.3); PHBID encodings (RFC 3140) are not checked here.
     """
 
     HEAD: ClassVar[BitLayout] = BitLayout((("reserved", 28), ("mapnb", 4)))
@@ -392,17 +404,26 @@ class DiffServELsp(RsvpObject):
             raise MalformedMessage(
                 f"DIFFSERV MAPnb {head['mapnb']} needs a {need}-byte body, got {len(body)}", offset=0
             )
+        code, value = INVALID_EXP_PHB_MAPPING
+        if head["mapnb"] > 8:
+            raise MalformedMessage(
+                f"DIFFSERV MAPnb {head['mapnb']} is not 0..8", offset=3, error_code=code, error_value=value
+            )
         unpack = DiffServMap.BITS.unpack
         maps = tuple(DiffServMap(**unpack(body, offset)) for offset in range(4, need, 4))
+        if len({m.exp for m in maps}) != len(maps):
+            raise MalformedMessage("DIFFSERV EXP value mapped twice", offset=4, error_code=code, error_value=value)
         return cls(maps, reserved=head["reserved"])
 
     def encode_body(self) -> bytes:
+        if len(self.maps) > 8:
+            raise ValueError(f"DIFFSERV E-LSP carries at most 8 MAP entries, not {len(self.maps)}")
         return self.HEAD.pack(self) + b"".join(DiffServMap.BITS.pack(m) for m in self.maps)
 
 
 @wire_object(ClassNum.DIFFSERV, 2)
 class DiffServLLsp(FixedObject):
-    """L-LSP: Reserved(16) PSC(16) (RFC 3270 section 5.2)."""
+    """L-LSP: Reserved(16) PSC(16) (RFC 3270 section 5.2.2)."""
 
     LAYOUT = Layout("reserved" / Int16ub, "psc" / Int16ub)
     psc: int
@@ -411,8 +432,25 @@ class DiffServLLsp(FixedObject):
 
 @wire_object(ClassNum.CLASSTYPE, 1)
 class ClassType(BitFieldObject):
-    """Reserved(29) CT(3) (RFC 4124 section 4)."""
+    """Reserved(29) CT(3) (RFC 4124 section 6.2.1).
+
+    CT 0 is reserved: Class-Type 0 is signalled by leaving the object out, and a
+    received CT 0 is error 28/3 (RFC 4124 section 6.3).
+    """
 
     BITS = BitLayout((("reserved", 29), ("ct", 3)))
     ct: int
     reserved: int = reserved_field()
+
+    @classmethod
+    def decode_body(cls, body: bytes) -> ClassType:  # type: ignore[override]
+        obj = BitFieldObject.decode_body.__func__(cls, body)  # type: ignore[attr-defined]
+        if not obj.ct:
+            code, value = INVALID_CLASS_TYPE_VALUE
+            raise MalformedMessage("CLASSTYPE CT 0 is reserved", offset=3, error_code=code, error_value=value)
+        return obj
+
+    def encode_body(self) -> bytes:
+        if not self.ct:
+            raise ValueError("CLASSTYPE CT 0 is reserved: omit the object for Class-Type 0")
+        return self.BITS.pack(self)

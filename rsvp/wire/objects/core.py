@@ -153,7 +153,7 @@ class TimeValues(FixedObject):
 
 IN_PLACE = 0x01
 NOT_GUILTY = 0x02
-PATH_STATE_REMOVED = 0x04  # RFC 3473 section 4.5
+PATH_STATE_REMOVED = 0x04  # RFC 3473 section 4.4
 
 
 @wire_object(ClassNum.ERROR_SPEC, 1)

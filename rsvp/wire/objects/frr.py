@@ -61,7 +61,7 @@ class FastRerouteLegacy(FixedObject):
 
 @record
 class DetourPairIPv4(FixedRecord):
-    """One DETOUR entry: the PLR and the node it avoids."""
+    """One DETOUR entry: the PLR and the node it avoids (RFC 4090 section 4.2.1)."""
 
     LAYOUT = Layout("plr_id" / IPv4, "avoid_node_id" / IPv4)
     plr_id: IPv4Address
@@ -70,6 +70,8 @@ class DetourPairIPv4(FixedRecord):
 
 @record
 class DetourPairIPv6(FixedRecord):
+    """One IPv6 DETOUR entry (RFC 4090 section 4.2.2)."""
+
     LAYOUT = Layout("plr_id" / IPv6, "avoid_node_id" / IPv6)
     plr_id: IPv6Address
     avoid_node_id: IPv6Address

@@ -1,8 +1,8 @@
-"""INTEGRITY and CHALLENGE (RFC 2747 sections 3.1 and 3.2; message types per RFC 3097).
+"""INTEGRITY and CHALLENGE (RFC 2747 sections 2.1 and 4.3; message types 25/26 per RFC 3097 section 2).
 
 RFC 2747 defines no Error Codes: a message that fails the integrity check is
-dropped silently.  The keyed digest is computed over the whole message with the
-digest field zeroed; :data:`INTEGRITY_DIGEST_OFFSET` and
+dropped silently (section 4.2).  The keyed digest is computed over the whole
+message with the digest field zeroed; :data:`INTEGRITY_DIGEST_OFFSET` and
 :meth:`Integrity.zeroed` are the hooks for that computation.
 """
 
@@ -17,7 +17,7 @@ from ..layout import Layout
 from ..model import ClassNum, FixedObject, RsvpObject, reserved_field, wire_object
 
 HANDSHAKE_FLAG = 0x80
-"""INTEGRITY flag HF: bit 0, the most significant bit (RFC 2747 section 3.1).  Wireshark wrongly uses 0x01."""
+"""INTEGRITY flag HF: bit 0, the most significant bit (RFC 2747 section 2.1).  Wireshark wrongly uses 0x01."""
 
 INTEGRITY_DIGEST_OFFSET = 20
 """Byte offset of the Keyed Message Digest from the start of the INTEGRITY object (4-byte header included)."""
@@ -31,8 +31,8 @@ _HEAD = Layout(
 class Integrity(RsvpObject):
     """Flags(8) Reserved(8) Key Identifier(48) Sequence Number(64) Keyed Message Digest.
 
-    The digest is a whole number of 32-bit words, at least one (16 bytes for
-    HMAC-MD5, RFC 2747 section 3.1).
+    The digest "MUST be a multiple of 4 octets long" (16 bytes for HMAC-MD5,
+    RFC 2747 section 2.1); an empty digest is rejected as meaningless.
     """
 
     key_id: int
@@ -57,17 +57,20 @@ class Integrity(RsvpObject):
 
     @property
     def handshake(self) -> bool:
-        """HF: the sender is willing to answer an Integrity Challenge (RFC 2747 section 3.1)."""
+        """HF: the sender is willing to answer an Integrity Challenge (RFC 2747 section 2.1)."""
         return bool(self.flags & HANDSHAKE_FLAG)
 
     def zeroed(self) -> Integrity:
-        """This object with an all-zero digest of the same length, as hashed (RFC 2747 section 4.1)."""
+        """This object with an all-zero digest of the same length, as hashed (RFC 2747 sections 4.1 and 4.2)."""
         return dataclasses.replace(self, digest=bytes(len(self.digest)))
 
 
 @wire_object(ClassNum.CHALLENGE, 1)
 class Challenge(FixedObject):
-    """Reserved(16) Key Identifier(48) Challenge Cookie(64) (RFC 2747 section 3.2)."""
+    """Reserved(16) Key Identifier(48) Challenge Cookie(64) (RFC 2747 section 4.3).
+
+    RFC 3097 section 3 calls the cookie 32-bit; the RFC 2747 diagram gives it two words.
+    """
 
     LAYOUT = Layout("reserved" / Int16ub, "key_id" / BytesInteger(6), "cookie" / Int64ub)
     key_id: int

@@ -1,10 +1,12 @@
 """Refresh-reduction objects (RFC 2961 sections 4 and 5).
 
-MESSAGE_ID (23), MESSAGE_ID_ACK / MESSAGE_ID_NACK (24) and the Srefresh lists
-(25): MESSAGE_ID_LIST, SRC_LIST and MCAST_LIST.  Every list body is a
-Flags(8) Epoch(24) word followed by one or more fixed-size entries; one base
-class (:class:`_IdList`) reads and writes them all.  RFC 2961 defines no
-Error Codes: a neighbour that does not know classes 23-25 answers Error 13.
+MESSAGE_ID (23, section 4.2), MESSAGE_ID_ACK / MESSAGE_ID_NACK (24, section 4.3)
+and the Srefresh lists (25, section 5.1): MESSAGE_ID_LIST, SRC_LIST and
+MCAST_LIST.  Every list body is a Flags(8) Epoch(24) word followed by one or
+more fixed-size entries ("One or more Message_Identifiers may be included");
+one base class (:class:`_IdList`) reads and writes them all.  RFC 2961 defines
+no Error Codes: a neighbour that does not know classes 23-25 answers Error 13
+(section 4.8).
 """
 
 from __future__ import annotations
@@ -21,7 +23,10 @@ from ..layout import IPv4, IPv6, Layout
 from ..model import ClassNum, FixedObject, FixedRecord, RsvpObject, record, wire_object
 
 ACK_DESIRED = 0x01
-"""MESSAGE_ID flag: the sender asks for a MESSAGE_ID_ACK (RFC 2961 section 4.1)."""
+"""MESSAGE_ID flag: the sender asks for a MESSAGE_ID_ACK (RFC 2961 section 4.2)."""
+
+RECOVERY_PATH = 0x02
+"""MESSAGE_ID_ACK / NACK and MESSAGE_ID_LIST flag: the state can be recovered by RecoveryPath (RFC 5063 section 5.1)."""
 
 _HEAD = Layout("flags" / Int8ub, "epoch" / Int24ub)
 _MESSAGE_ID = struct.Struct(">I")
@@ -39,7 +44,7 @@ class _MessageIdFields(FixedObject):
 
 @wire_object(ClassNum.MESSAGE_ID, 1)
 class MessageId(_MessageIdFields):
-    """MESSAGE_ID (RFC 2961 section 4.1); ``flags`` 0x01 is ACK_Desired."""
+    """MESSAGE_ID (RFC 2961 section 4.2); ``flags`` 0x01 is ACK_Desired."""
 
     @property
     def ack_desired(self) -> bool:
@@ -48,12 +53,12 @@ class MessageId(_MessageIdFields):
 
 @wire_object(ClassNum.MESSAGE_ID_ACK, 1)
 class MessageIdAck(_MessageIdFields):
-    """MESSAGE_ID_ACK (RFC 2961 section 4.2); no flags are defined."""
+    """MESSAGE_ID_ACK (RFC 2961 section 4.3); flag 0x02 is RecoveryPath (RFC 5063 section 5.1)."""
 
 
 @wire_object(ClassNum.MESSAGE_ID_ACK, 2)
 class MessageIdNack(MessageIdAck):
-    """MESSAGE_ID_NACK (RFC 2961 section 4.2): same body as the ACK."""
+    """MESSAGE_ID_NACK (RFC 2961 section 4.3): same body as the ACK."""
 
 
 # --- Srefresh lists (RFC 2961 section 5.1) -------------------------------------------------
@@ -103,7 +108,7 @@ class _IdList(RsvpObject):
 
 @wire_object(ClassNum.MESSAGE_ID_LIST, 1)
 class MessageIdList(_IdList):
-    """MESSAGE_ID_LIST: Message_Identifiers sharing one Epoch (RFC 2961 section 5.1)."""
+    """MESSAGE_ID_LIST: Message_Identifiers sharing one Epoch (RFC 2961 section 5.1; flag 0x02 RFC 5063)."""
 
     ITEMS = "message_ids"
     epoch: int

@@ -48,7 +48,7 @@ class SessionLspTunnelIPv6(FixedObject):
 
 @wire_object(ClassNum.SESSION, 13)
 class SessionP2mpLspTunnelIPv4(FixedObject):
-    """P2MP_LSP_TUNNEL_IPv4 SESSION (RFC 4875 section 19); the P2MP ID is a plain 32-bit identifier."""
+    """P2MP_LSP_TUNNEL_IPv4 SESSION (RFC 4875 section 19.1.1); the P2MP ID is a plain 32-bit identifier."""
 
     LAYOUT = Layout("p2mp_id" / Int32ub, "reserved" / Int16ub, "tunnel_id" / Int16ub, "extended_tunnel_id" / IPv4)
     p2mp_id: int
@@ -59,7 +59,7 @@ class SessionP2mpLspTunnelIPv4(FixedObject):
 
 @wire_object(ClassNum.SESSION, 14)
 class SessionP2mpLspTunnelIPv6(FixedObject):
-    """P2MP_LSP_TUNNEL_IPv6 SESSION (RFC 4875 section 19): as C-Type 13, 128-bit Extended Tunnel ID."""
+    """P2MP_LSP_TUNNEL_IPv6 SESSION (RFC 4875 section 19.1.2): as C-Type 13, 128-bit Extended Tunnel ID."""
 
     LAYOUT = Layout("p2mp_id" / Int32ub, "reserved" / Int16ub, "tunnel_id" / Int16ub, "extended_tunnel_id" / IPv6)
     p2mp_id: int
@@ -90,7 +90,7 @@ class FilterSpecLspTunnelIPv6(FixedObject):
 
 @wire_object(ClassNum.FILTER_SPEC, 12)
 class FilterSpecP2mpLspTunnelIPv4(FixedObject):
-    """P2MP_LSP_TUNNEL_IPv4 FILTER_SPEC / SENDER_TEMPLATE (RFC 4875 section 19)."""
+    """P2MP_LSP_TUNNEL_IPv4 FILTER_SPEC / SENDER_TEMPLATE (RFC 4875 sections 19.4.1 and 19.2.1)."""
 
     LAYOUT = Layout(
         "tunnel_sender" / IPv4, "reserved" / Int16ub, "lsp_id" / Int16ub,
@@ -106,7 +106,7 @@ class FilterSpecP2mpLspTunnelIPv4(FixedObject):
 
 @wire_object(ClassNum.FILTER_SPEC, 13)
 class FilterSpecP2mpLspTunnelIPv6(FixedObject):
-    """P2MP_LSP_TUNNEL_IPv6 FILTER_SPEC / SENDER_TEMPLATE (RFC 4875 section 19)."""
+    """P2MP_LSP_TUNNEL_IPv6 FILTER_SPEC / SENDER_TEMPLATE (RFC 4875 sections 19.4.2 and 19.2.2)."""
 
     LAYOUT = Layout(
         "tunnel_sender" / IPv6, "reserved" / Int16ub, "lsp_id" / Int16ub,
@@ -159,7 +159,7 @@ class Label(FixedObject):
 
 @wire_object(ClassNum.LABEL, 2)
 class GeneralizedLabel(RsvpObject):
-    """Generalized LABEL (RFC 3473, format RFC 3471 section 3.2): one or more 32-bit words.
+    """Generalized LABEL (RFC 3473 section 2.3, format RFC 3471 section 3.2.1): one or more 32-bit words.
 
     Their meaning depends on the link's switching type, so they stay bytes.
     """
@@ -180,7 +180,7 @@ class GeneralizedLabel(RsvpObject):
 
 @wire_object(ClassNum.LABEL, 3)
 class WavebandLabel(FixedObject):
-    """Waveband switching LABEL (RFC 3473, format RFC 3471 section 3.3)."""
+    """Waveband switching LABEL (RFC 3473 section 2.4, format RFC 3471 section 3.3.1)."""
 
     LAYOUT = Layout("waveband_id" / Int32ub, "start_label" / Int32ub, "end_label" / Int32ub)
     waveband_id: int
@@ -190,7 +190,7 @@ class WavebandLabel(FixedObject):
 
 @wire_object(ClassNum.UPSTREAM_LABEL, 1)
 class UpstreamLabel(Label):
-    """UPSTREAM_LABEL (RFC 3473): the LABEL formats under class 35."""
+    """UPSTREAM_LABEL (RFC 3473 section 3): the LABEL formats under class 35."""
 
 
 @wire_object(ClassNum.UPSTREAM_LABEL, 2)
@@ -205,7 +205,7 @@ class UpstreamWavebandLabel(WavebandLabel):
 
 @wire_object(ClassNum.RECOVERY_LABEL, 1)
 class RecoveryLabel(Label):
-    """RECOVERY_LABEL (RFC 3473): the LABEL formats under class 34."""
+    """RECOVERY_LABEL (RFC 3473 section 9.5.1): the LABEL formats under class 34."""
 
 
 @wire_object(ClassNum.RECOVERY_LABEL, 2)
@@ -220,7 +220,7 @@ class RecoveryWavebandLabel(WavebandLabel):
 
 @wire_object(ClassNum.SUGGESTED_LABEL, 1)
 class SuggestedLabel(Label):
-    """SUGGESTED_LABEL (RFC 3473): the LABEL formats under class 129."""
+    """SUGGESTED_LABEL (RFC 3473 section 2.5): the LABEL formats under class 129."""
 
 
 @wire_object(ClassNum.SUGGESTED_LABEL, 2)
@@ -233,7 +233,7 @@ class SuggestedWavebandLabel(WavebandLabel):
     pass
 
 
-# --- LABEL_REQUEST (RFC 3209 section 4.2, RFC 3473, RFC 6004) ------------------------------
+# --- LABEL_REQUEST (RFC 3209 section 4.2, RFC 3473, RFC 6002) ------------------------------
 
 L3PID_IPV4 = 0x0800
 L3PID_IPV6 = 0x86DD
@@ -319,7 +319,7 @@ class LabelRequestFrameRelay(BitFieldObject):
 
 @wire_object(ClassNum.LABEL_REQUEST, 4)
 class GeneralizedLabelRequest(FixedObject):
-    """Generalized LABEL_REQUEST (RFC 3473, format RFC 3471 section 3.1); 4 bytes."""
+    """Generalized LABEL_REQUEST (RFC 3473 section 2.1, format RFC 3471 section 3.1.1); 4 bytes."""
 
     LAYOUT = Layout("lsp_encoding_type" / Int8ub, "switching_type" / Int8ub, "gpid" / Int16ub)
     lsp_encoding_type: int
@@ -329,10 +329,10 @@ class GeneralizedLabelRequest(FixedObject):
 
 @wire_object(ClassNum.LABEL_REQUEST, 5)
 class GeneralizedChannelSetLabelRequest(GeneralizedLabelRequest):
-    """Generalized Channel_Set LABEL_REQUEST (RFC 6004): the C-Type 4 layout."""
+    """Generalized Channel_Set LABEL_REQUEST (RFC 6002 section 3.1): the C-Type 4 layout."""
 
 
-# --- LABEL_SET and ACCEPTABLE_LABEL_SET (RFC 3473, format RFC 3471 section 3.5) -------------
+# --- LABEL_SET and ACCEPTABLE_LABEL_SET (RFC 3473 sections 2.6 and 4.1, format RFC 3471 3.5.1)
 
 
 class LabelSetAction(enum.IntEnum):
@@ -346,7 +346,12 @@ class LabelSetAction(enum.IntEnum):
 
 @wire_object(ClassNum.LABEL_SET, 1)
 class LabelSet(RsvpObject):
-    """Action(8) Reserved(10) Label Type(14, a LABEL C-Type) then one or more 32-bit subchannels."""
+    """Action(8) Reserved(10) Label Type(14, a LABEL C-Type) then one or more subchannels.
+
+    Subchannels have the Generalized Label format (RFC 3471 section 3.5.1), 32 bits for
+    port, wavelength and MPLS labels; they are kept as 32-bit words, so a wider label
+    spans several words.
+    """
 
     HEAD = BitLayout((("action", 8), ("reserved", 10), ("label_type", 14)),)
     action: int
@@ -369,7 +374,7 @@ class LabelSet(RsvpObject):
 
 @wire_object(ClassNum.ACCEPTABLE_LABEL_SET, 1)
 class AcceptableLabelSet(LabelSet):
-    """ACCEPTABLE_LABEL_SET (RFC 3473): the LABEL_SET layout under class 130."""
+    """ACCEPTABLE_LABEL_SET (RFC 3473 section 4.1): the LABEL_SET layout under class 130."""
 
 
 # --- HELLO (RFC 3209 section 5) -------------------------------------------------------------
@@ -384,27 +389,27 @@ class _Hello(FixedObject):
 
 @wire_object(ClassNum.HELLO, 1)
 class HelloRequest(_Hello):
-    """HELLO REQUEST (RFC 3209 section 5)."""
+    """HELLO REQUEST (RFC 3209 section 5.2.1)."""
 
 
 @wire_object(ClassNum.HELLO, 2)
 class HelloAck(_Hello):
-    """HELLO ACK (RFC 3209 section 5)."""
+    """HELLO ACK (RFC 3209 section 5.2.2)."""
 
 
 # --- SESSION_ATTRIBUTE (RFC 3209 section 4.7) ---------------------------------------------
 
 
 class SessionAttributeFlags(enum.IntFlag):
-    """SESSION_ATTRIBUTE Flags (IANA registry, RFC 4859)."""
+    """SESSION_ATTRIBUTE Flags (IANA registry, RFC 4859), for C-Types 1 and 7."""
 
-    LOCAL_PROTECTION_DESIRED = 0x01  # RFC 3209
-    LABEL_RECORDING_DESIRED = 0x02  # RFC 3209
-    SE_STYLE_DESIRED = 0x04  # RFC 3209
-    BANDWIDTH_PROTECTION_DESIRED = 0x08  # RFC 4090
-    NODE_PROTECTION_DESIRED = 0x10  # RFC 4090
-    PATH_REEVALUATION_REQUEST = 0x20  # RFC 4736
-    SOFT_PREEMPTION_DESIRED = 0x40  # RFC 5712
+    LOCAL_PROTECTION_DESIRED = 0x01  # RFC 3209 section 4.7.1
+    LABEL_RECORDING_DESIRED = 0x02  # RFC 3209 section 4.7.1
+    SE_STYLE_DESIRED = 0x04  # RFC 3209 section 4.7.1
+    BANDWIDTH_PROTECTION_DESIRED = 0x08  # RFC 4090 section 4.3
+    NODE_PROTECTION_DESIRED = 0x10  # RFC 4090 section 4.3
+    PATH_REEVALUATION_REQUEST = 0x20  # RFC 4736 section 5.1
+    SOFT_PREEMPTION_DESIRED = 0x40  # RFC 5712 section 4.1
 
 
 class _SessionAttribute(RsvpObject):
@@ -469,12 +474,12 @@ class SessionAttributeRa(_SessionAttribute):
     name: str = ""
 
 
-# --- S2L_SUB_LSP (RFC 4875 section 19) and LSP_TUNNEL_INTERFACE_ID (RFC 3477) --------------
+# --- S2L_SUB_LSP (RFC 4875 section 19.3) and LSP_TUNNEL_INTERFACE_ID (RFC 3477 section 3.1) --
 
 
 @wire_object(ClassNum.S2L_SUB_LSP, 1)
 class S2lSubLspIPv4(FixedObject):
-    """IPv4 S2L_SUB_LSP: the sub-LSP's destination (leaf) address."""
+    """IPv4 S2L_SUB_LSP (RFC 4875 section 19.3.1): the sub-LSP's destination (leaf) address."""
 
     LAYOUT = Layout("destination" / IPv4)
     destination: IPv4Address
@@ -482,7 +487,7 @@ class S2lSubLspIPv4(FixedObject):
 
 @wire_object(ClassNum.S2L_SUB_LSP, 2)
 class S2lSubLspIPv6(FixedObject):
-    """IPv6 S2L_SUB_LSP: the sub-LSP's destination (leaf) address."""
+    """IPv6 S2L_SUB_LSP (RFC 4875 section 19.3.2): the sub-LSP's destination (leaf) address."""
 
     LAYOUT = Layout("destination" / IPv6)
     destination: IPv6Address
@@ -490,7 +495,7 @@ class S2lSubLspIPv6(FixedObject):
 
 @wire_object(ClassNum.LSP_TUNNEL_INTERFACE_ID, 1)
 class LspTunnelInterfaceId(FixedObject):
-    """LSP_TUNNEL_INTERFACE_ID (RFC 3477): the LSR's Router ID and its Interface ID."""
+    """LSP_TUNNEL_INTERFACE_ID (RFC 3477 section 3.1): the LSR's Router ID and its Interface ID."""
 
     LAYOUT = Layout("router_id" / IPv4, "interface_id" / Int32ub)
     router_id: IPv4Address
