@@ -1,0 +1,1 @@
+"""Conformance tooling: RSVP out of captures, rendering, round-trip and tshark checks (not imported by rsvp/)."""
