@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import pathlib
 import sys
 
 DESCRIPTION = """\
@@ -19,6 +20,9 @@ subcommands:
                          non-zero on any difference or unexpected (non-)malformed
                          message not listed in conformance/known_differences.toml
   build-vectors [DIR]    (re)build the hand-made RFC vector captures in captures/
+  fuzz PATH...           mutate the well-formed messages of the captures and check
+                         that the codec raises only MalformedMessage and re-encodes
+                         whatever it accepts; failures go to tests/corpus/
 """
 
 
@@ -26,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m conformance", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{decode,check,build-vectors}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{decode,check,build-vectors,fuzz}")
 
     p = sub.add_parser("decode", help="print every RSVP message of capture files")
     p.add_argument("files", nargs="+", metavar="FILE", help="pcap or pcapng file")
@@ -46,6 +50,13 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("build-vectors", help="rebuild the hand-made RFC vectors (captures/*.pcap)")
     p.add_argument("directory", nargs="?", help="output folder (default: captures/ of the project)")
 
+    p = sub.add_parser("fuzz", help="mutation fuzzing of the codec from capture messages")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="capture file or folder giving the seed messages")
+    p.add_argument("--iterations", type=int, default=100_000, help="mutated inputs to try (default 100000)")
+    p.add_argument("--seed", type=int, default=1, help="random seed, for a reproducible run (default 1)")
+    p.add_argument("--corpus", default=str(pathlib.Path(__file__).resolve().parent.parent / "tests" / "corpus"),
+                   metavar="DIR", help="where failing inputs are written (default: tests/corpus)")
+
     args = parser.parse_args(argv)
     if args.command == "decode":
         from . import decode
@@ -57,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return check.run(args.paths, known=args.known, use_tshark=not args.no_tshark, tshark_program=args.tshark,
                          verbose=args.verbose)
+    if args.command == "fuzz":
+        from . import fuzz
+
+        return fuzz.run(args.paths, args.iterations, args.seed, args.corpus)
     from . import vectors
 
     return vectors.main(args.directory)

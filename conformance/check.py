@@ -233,7 +233,7 @@ def _decode(packet: RsvpPacket, known: Known, result: FileResult) -> tuple[Messa
     wire = encode(message)
     original = packet.data
     if reasons:  # decoded without verification: the encoder writes correct checksums instead
-        wire, original = _mask_checksums(wire, message), _mask_checksums(original, message)
+        wire, original = mask_checksums(wire, message), mask_checksums(original, message)
     if wire == original:
         result.roundtrip_ok += 1
     else:
@@ -245,7 +245,7 @@ def _decode(packet: RsvpPacket, known: Known, result: FileResult) -> tuple[Messa
     return message, status
 
 
-def _mask_checksums(data: bytes, message: Message) -> bytes:
+def mask_checksums(data: bytes, message: Message) -> bytes:
     """``data`` with the checksum of the message (and of each bundled message) zeroed."""
     out = bytearray(data)
     out[2:4] = b"\x00\x00"

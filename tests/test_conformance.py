@@ -591,3 +591,16 @@ def test_vector_helpers_follow_rfc_layouts():
     assert HELLO[6:8] == b"\x00\x14"
     total = sum(struct.unpack(f">{len(HELLO) // 2}H", HELLO))
     assert (total % 0xFFFF) in (0, 0xFFFF)
+
+
+def test_fuzz_campaign_keeps_the_contract_and_reports_violations(tmp_path, monkeypatch):
+    from conformance import fuzz
+
+    assert fuzz.run([str(CAPTURES)], iterations=3000, seed=3, corpus=str(tmp_path)) == 0
+    assert not list(tmp_path.iterdir())
+
+    def broken(data, verify_checksum=True):
+        raise IndexError("planted bug")
+
+    monkeypatch.setattr(fuzz, "decode", broken)
+    assert fuzz.violation(b"\x10\x01\x00\x00\xff\x00\x00\x08") == "decode raised IndexError: planted bug"
