@@ -92,14 +92,8 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
         objects, subs = (), _decode_bundle(data, verify_checksum)
     else:
         objects, subs = _decode_objects(data, 8, length), ()
-    return Message(
-        _MSG_TYPES.get(msg_type, msg_type),
-        objects,
-        subs,
-        flags=version_flags & 0x0F,
-        send_ttl=send_ttl,
-        send_checksum=checksum != 0,
-        reserved=reserved,
+    return Message.build(  # type: ignore[attr-defined]
+        _MSG_TYPES.get(msg_type, msg_type), objects, subs, version_flags & 0x0F, send_ttl, checksum != 0, reserved
     )
 
 

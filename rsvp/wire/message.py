@@ -6,7 +6,7 @@ import dataclasses
 import enum
 from typing import Iterator
 
-from .model import RsvpObject, reserved_field
+from .model import RsvpObject, record, reserved_field
 
 REFRESH_REDUCTION_CAPABLE = 0x01
 """Common-header flag: the sender supports RFC 2961 refresh reduction (section 2)."""
@@ -32,7 +32,7 @@ class MsgType(enum.IntEnum):
     INTEGRITY_RESPONSE = 26
 
 
-@dataclasses.dataclass(frozen=True, slots=True)
+@record
 class Message:
     """One RSVP message.
 

@@ -436,7 +436,7 @@ class _SessionAttribute(RsvpObject):
             raise MalformedMessage(
                 f"{len(padding)} bytes after the {length}-byte name, expected {-length % 4} NUL bytes", offset=end
             )
-        return cls(*cls.HEAD.unpack(body), name=body[start:end].decode("latin-1"))
+        return cls.build(*cls.HEAD.unpack(body), body[start:end].decode("latin-1"))  # type: ignore[attr-defined]
 
     def encode_body(self) -> bytes:
         name = self.name.encode("latin-1")  # type: ignore[attr-defined]
