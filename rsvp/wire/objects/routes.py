@@ -28,19 +28,16 @@ BAD_EXPLICIT_ROUTE = (24, 1)
 
 
 class Subobject:
-    """Base of the modelled sub-objects: ``TYPE`` and the field the L bit maps to, if any."""
+    """Base of the modelled sub-objects: ``TYPE`` and the field the L bit maps to, if any.
+
+    Each subclass provides ``from_contents(data, l_bit)`` (a classmethod building
+    the sub-object from the bytes after its 2-byte header; error offsets count
+    from the header) and ``contents()`` (those bytes back).
+    """
 
     __slots__ = ()
     TYPE: ClassVar[int]
     L_BIT: ClassVar[str | None] = None  # "loose" (ERO), "avoid" (XRO); RRO has no L bit
-
-    @classmethod
-    def from_contents(cls, data: bytes, l_bit: bool) -> Any:  # pragma: no cover - abstract
-        """Build from the bytes after the 2-byte header; offsets in errors count from the header."""
-        raise NotImplementedError
-
-    def contents(self) -> bytes:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def code(self) -> tuple[int, bool]:
         """(Type, L bit) for the header."""
@@ -84,7 +81,8 @@ class _LabelSubobject(Subobject):
     """Label sub-objects: one flags-like byte, C-Type(8), then a LABEL object body.
 
     ``label`` is an int for C-Type 1 (the 32-bit MPLS LABEL word) and bytes
-    (one or more 32-bit words) for the other C-Types.
+    (one or more 32-bit words) for the other C-Types.  Subclasses map the first
+    byte to fields: ``_build(first, c_type, label, l_bit)`` and ``_first()``.
     """
 
     __slots__ = ()
@@ -99,13 +97,6 @@ class _LabelSubobject(Subobject):
         if len(raw) != 4:
             raise MalformedMessage(f"{cls.__name__} C-Type 1 label is {len(raw)} bytes, expected 4", offset=4)
         return cls._build(first, c_type, int.from_bytes(raw, "big"), l_bit)
-
-    @classmethod
-    def _build(cls, first: int, c_type: int, label: int | bytes, l_bit: bool) -> Any:  # pragma: no cover
-        raise NotImplementedError
-
-    def _first(self) -> int:  # pragma: no cover - abstract
-        raise NotImplementedError
 
     def contents(self) -> bytes:
         label = self.label  # type: ignore[attr-defined]
