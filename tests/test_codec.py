@@ -279,3 +279,14 @@ def test_intserv_shortcut_agrees_with_generic_walk(service, flags, parameter_fla
             continue
         fast = cls.decode_body(body)
         assert fast == generic and fast.reserved == generic.reserved and fast.encode() == generic.encode()
+
+
+def test_nested_policy_data_is_refused_not_recursed():
+    """POLICY_DATA whose option list holds POLICY_DATA, thousands deep: once a RecursionError."""
+    inner = b""
+    while len(inner) < 60000:
+        body = struct.pack(">HH", 8 + len(inner), 0) + inner
+        inner = struct.pack(">HBB", 4 + len(body), 14, 1) + body
+    with pytest.raises(MalformedMessage, match="POLICY_DATA inside a POLICY_DATA") as err:
+        decode(message(MsgType.PATH, inner, checksum=False))
+    assert err.value.offset == 16

@@ -91,7 +91,7 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
             raise MalformedMessage("a Bundle inside a Bundle (RFC 2961 section 3.2)", offset=1)
         objects, subs = (), _decode_bundle(data, verify_checksum)
     else:
-        objects, subs = _decode_objects(data, 8, length), ()
+        objects, subs = decode_objects(data, 8, length), ()
     return Message.build(  # type: ignore[attr-defined]
         _MSG_TYPES.get(msg_type, msg_type), objects, subs, version_flags & 0x0F, send_ttl, checksum != 0, reserved
     )
@@ -117,7 +117,12 @@ def _decode_bundle(data: bytes, verify_checksum: bool) -> tuple[Message, ...]:
     return tuple(subs)
 
 
-def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...]:
+def decode_objects(data: bytes, offset: int, end: int, *, in_policy_data: bool = False) -> tuple[RsvpObject, ...]:
+    """The objects filling ``data[offset:end]``.
+
+    ``in_policy_data``: this is a POLICY_DATA option list (RFC 2750 section 3.1),
+    where another POLICY_DATA is refused, so nesting (and recursion) stays one deep.
+    """
     objects: list[RsvpObject] = []
     append = objects.append
     cache, remember, decoders = _cache, _cache.remember, OBJECT_DECODERS
@@ -136,6 +141,9 @@ def _decode_objects(data: bytes, offset: int, end: int) -> tuple[RsvpObject, ...
                 f"object Length {length} runs {offset + length - end} bytes past the message",
                 offset=offset, class_num=class_num, c_type=c_type,
             )
+        if in_policy_data and class_num == ClassNum.POLICY_DATA:
+            raise MalformedMessage("POLICY_DATA inside a POLICY_DATA option list", offset=offset,
+                                   class_num=class_num, c_type=c_type)
         raw = data[offset : offset + length]
         obj = cache.get(raw)
         if obj is None:

@@ -341,7 +341,7 @@ class PolicyData(RsvpObject):
 
     @classmethod
     def decode_body(cls, body: bytes) -> PolicyData:  # type: ignore[override]
-        from ..codec import _decode_objects  # the option list is ordinary RSVP objects
+        from ..codec import decode_objects  # the option list is ordinary RSVP objects
 
         if len(body) < 4:
             raise MalformedMessage("POLICY_DATA body shorter than its 4-byte header")
@@ -349,7 +349,7 @@ class PolicyData(RsvpObject):
         start = data_offset - 4  # offset within the body
         if data_offset < 8 or start > len(body) or data_offset % 4:
             raise MalformedMessage(f"POLICY_DATA Data Offset {data_offset} is outside the object", offset=0)
-        options = _decode_objects(body, 4, start)
+        options = decode_objects(body, 4, start, in_policy_data=True)
         elements, offset = [], start
         while offset < len(body):
             if len(body) - offset < 4:
