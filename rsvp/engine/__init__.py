@@ -1,0 +1,17 @@
+"""The sans-IO RSVP-TE engine: events in, actions out, time passed in (see node.py)."""
+
+from .actions import Action, InstallLabel, RemoveLabel, Send
+from .admission import Admission, BandwidthPolicy, Rejected, Request
+from .config import EroHop, Interface, NodeConfig, Tunnel, lifetime_s
+from .events import (
+    Event, LabelInstalled, LabelInstallFailed, LinkDown, LinkUp, MessageReceived, TunnelAdded, TunnelRemoved,
+)
+from .node import Node
+from .routing import Route, Routes, StaticRoutes
+
+__all__ = [
+    "Action", "InstallLabel", "RemoveLabel", "Send", "Admission", "BandwidthPolicy", "Rejected", "Request",
+    "EroHop", "Interface", "NodeConfig", "Tunnel", "lifetime_s", "Event", "LabelInstalled", "LabelInstallFailed",
+    "LinkDown", "LinkUp", "MessageReceived", "TunnelAdded", "TunnelRemoved", "Node", "Route", "Routes",
+    "StaticRoutes",
+]

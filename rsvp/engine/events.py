@@ -1,0 +1,66 @@
+"""Engine inputs: facts that happened, in the past tense (DESIGN.md conventions).
+
+The daemon, the simulator and the tests turn I/O and operator commands into
+these and hand them to :meth:`rsvp.engine.Node.handle` with the current time.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from ipaddress import IPv4Address
+
+from rsvp.wire import Message
+
+from .config import Tunnel
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class MessageReceived:
+    """A decoded RSVP message arrived on ``interface`` from IP source ``source``.
+
+    ``ip_ttl`` is the received IP TTL (compared with Send_TTL to detect non-RSVP
+    hops, RFC 2205 section 3.8), None when unknown.
+    """
+
+    message: Message
+    interface: str
+    source: IPv4Address
+    ip_ttl: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TunnelAdded:
+    """The operator configured a new ingress tunnel (or changed one: same name)."""
+
+    tunnel: Tunnel
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TunnelRemoved:
+    name: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LabelInstalled:
+    """The forwarding entry asked for by an :class:`~rsvp.engine.actions.InstallLabel` is in place."""
+
+    handle: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LabelInstallFailed:
+    handle: int
+    reason: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinkDown:
+    interface: str
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class LinkUp:
+    interface: str
+
+
+Event = MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp

@@ -1,0 +1,80 @@
+"""Building the messages a node sends (RFC 2205 section 3.1 and RFC 3209 section 4 object orders)."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+from typing import Any
+
+from rsvp.wire import Message, MsgType
+from rsvp.wire.objects import core, intserv, routes, te
+
+from .state import Lsp
+
+LABEL_RECORDING = 0x02  # SESSION_ATTRIBUTE flag (RFC 3209 section 4.7.1)
+
+
+def _hop(address: IPv4Address) -> core.RsvpHopIPv4:
+    return core.RsvpHopIPv4(address, 0)
+
+
+def path(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ...] | None) -> Message:
+    o = lsp.objects
+    objects: list[Any] = [o["session"], _hop(hop_address), core.TimeValues(refresh_ms)]
+    if lsp.ero_out is not None:
+        objects.append(routes.ExplicitRoute(lsp.ero_out))
+    objects.append(o["label_request"])
+    if "attribute" in o:
+        objects.append(o["attribute"])
+    objects.extend(lsp.forward)
+    objects += [o["sender"], o["tspec"]]
+    if rro is not None:
+        objects.append(routes.RecordRoute(rro))
+    return Message(MsgType.PATH, tuple(objects), send_ttl=255)
+
+
+def resv(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ...] | None) -> Message:
+    o = lsp.objects
+    sender = o["sender"]
+    style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
+    bucket = o["tspec"].token_bucket
+    objects: list[Any] = [
+        o["session"], _hop(hop_address), core.TimeValues(refresh_ms), style,
+        intserv.FlowSpec.controlled_load(bucket),
+        te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
+        te.Label(lsp.in_label),
+    ]
+    if rro is not None:
+        objects.append(routes.RecordRoute(rro))
+    return Message(MsgType.RESV, tuple(objects), send_ttl=255)
+
+
+def path_tear(lsp: Lsp, hop_address: IPv4Address) -> Message:
+    o = lsp.objects
+    return Message(MsgType.PATH_TEAR, (o["session"], _hop(hop_address), o["sender"], o["tspec"]), send_ttl=255)
+
+
+def resv_tear(lsp: Lsp, hop_address: IPv4Address) -> Message:
+    o = lsp.objects
+    sender = o["sender"]
+    style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
+    return Message(MsgType.RESV_TEAR, (
+        o["session"], _hop(hop_address), style, te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
+    ), send_ttl=255)
+
+
+def path_err(session: Any, sender: Any, tspec: Any, node: IPv4Address, code: int, value: int) -> Message:
+    objects = [session, core.ErrorSpecIPv4(node, 0, code, value)]
+    if sender is not None and tspec is not None:
+        objects += [sender, tspec]
+    return Message(MsgType.PATH_ERR, tuple(objects), send_ttl=255)
+
+
+def resv_err(lsp: Lsp, hop_address: IPv4Address, node: IPv4Address, code: int, value: int) -> Message:
+    o = lsp.objects
+    sender = o["sender"]
+    style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
+    return Message(MsgType.RESV_ERR, (
+        o["session"], _hop(hop_address), core.ErrorSpecIPv4(node, 0, code, value), style,
+        intserv.FlowSpec.controlled_load(o["tspec"].token_bucket),
+        te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
+    ), send_ttl=255)

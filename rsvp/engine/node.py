@@ -1,0 +1,584 @@
+"""One RSVP-TE node: events in, actions out, time passed in (sans-IO).
+
+Theory of operation
+-------------------
+Each LSP a node takes part in is one :class:`~rsvp.engine.state.Lsp` record,
+keyed by session and sender, holding its path state (what the previous hop
+sent) and its reservation state (what the next hop reserved, the label this
+node handed upstream).  The ingress creates the record from a configured
+tunnel; transit and egress nodes create it from the first Path.
+
+Path flows downstream: each node processes the ERO (RFC 3209 section 4.3.4),
+records itself in the RRO, and forwards.  The egress allocates a label and
+asks for a forwarding entry; when the environment reports it installed, the
+Resv goes upstream.  Each transit node that receives a Resv asks admission
+control for the bandwidth on its outgoing interface, allocates its own label,
+installs the swap and, once installed, passes the Resv on upstream with its
+label.  The ingress installs the push and the LSP is up.
+
+Soft state (RFC 2205 section 3.7): Paths are refreshed downstream and Resvs
+upstream every R seconds, jittered uniformly in [0.5R, 1.5R].  State a
+neighbour stops refreshing expires after L = (K + 0.5) * 1.5 * R, with R taken
+from that neighbour's TIME_VALUES.  A refresh that changes nothing only moves
+the expiry; a changed one is forwarded at once.  Tears and errors unwind the
+same records; an ingress LSP that goes down keeps its reason and is retried
+with exponential back-off.  All timers live in one heap
+(:class:`~rsvp.engine.timers.TimerHeap`).
+
+Not yet handled here (see the open issues): IPv6 and non-TE (Intserv)
+sessions, WF style and merging of several receivers, preemption and
+make-before-break, Hello, refresh reduction and integrity.
+"""
+
+from __future__ import annotations
+
+import collections
+import random
+from ipaddress import IPv4Address
+from typing import Any
+
+from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, validate
+from rsvp.wire.model import ClassNum as C
+from rsvp.wire.objects import intserv, routes, te
+
+from . import messages
+from .actions import Action, InstallLabel, RemoveLabel, Send
+from .admission import Admission, BandwidthPolicy, Request
+from .config import NodeConfig, Tunnel, lifetime_s
+from .ero import LABEL_ALLOCATION_FAILURE, NO_ROUTE, ROUTING_LOOP, ROUTING_PROBLEM, EroError, next_hop
+from .events import (
+    Event, LabelInstalled, LabelInstallFailed, LinkDown, LinkUp, MessageReceived, TunnelAdded, TunnelRemoved,
+)
+from .labels import LabelsExhausted, LabelSpace
+from .routing import Routes
+from .state import Lsp, LspKey, SessionKey
+from .timers import TimerHeap
+
+L3PID_IPV4 = 0x0800
+NO_SENDER_INFORMATION = 4  # ResvErr code (RFC 2205 appendix B)
+
+
+class Node:
+    """An RSVP-TE node.  ``handle`` and ``on_timer`` return the actions to carry out."""
+
+    def __init__(self, config: NodeConfig, routes: Routes, rng: random.Random,
+                 admission: Admission | None = None) -> None:
+        self.config = config
+        self.routes = routes
+        self.rng = rng
+        self.admission = admission if admission is not None else BandwidthPolicy(config.interfaces)
+        self.labels = LabelSpace(*config.label_range)
+        self.lsps: dict[LspKey, Lsp] = {}
+        self.tunnels: dict[str, LspKey] = {}
+        self._by_handle: dict[int, Lsp] = {}
+        self._next_handle = 1
+        self._timers = TimerHeap()
+        self._local = (config.router_id, *(i.address for i in config.interfaces))
+        self.counters: collections.Counter[str] = collections.Counter()
+
+    # --- the sans-IO interface ---------------------------------------------------------
+
+    def handle(self, event: Event, now: float) -> list[Action]:
+        out: list[Action] = []
+        if isinstance(event, MessageReceived):
+            self._received(event, now, out)
+        elif isinstance(event, TunnelAdded):
+            self._add_tunnel(event.tunnel, now, out)
+        elif isinstance(event, TunnelRemoved):
+            self._remove_tunnel(event.name, out)
+        elif isinstance(event, LabelInstalled):
+            self._installed(event.handle, now, out)
+        elif isinstance(event, LabelInstallFailed):
+            self._install_failed(event.handle, event.reason, now, out)
+        elif isinstance(event, LinkDown):
+            self._link_down(event.interface, now, out)
+        elif isinstance(event, LinkUp):
+            self.counters["link up"] += 1
+        return out
+
+    def next_deadline(self) -> float | None:
+        return self._timers.next_deadline()
+
+    def on_timer(self, now: float) -> list[Action]:
+        out: list[Action] = []
+        for kind, key in self._timers.pop_due(now):
+            if kind == "retry":
+                tunnel_key = self.tunnels.get(key)
+                lsp = self.lsps.get(tunnel_key) if tunnel_key else None
+                if lsp is not None and not lsp.up:
+                    self._signal_ingress(lsp, now, out)
+                continue
+            lsp = self.lsps.get(key)
+            if lsp is None:
+                continue
+            if kind == "path refresh":
+                self._refresh_path(lsp, now, out)
+            elif kind == "resv refresh":
+                self._refresh_resv(lsp, now, out)
+            elif kind == "path expiry":
+                self.counters["path state timed out"] += 1
+                self._path_gone(lsp, now, out)
+            elif kind == "resv expiry":
+                self.counters["reservation timed out"] += 1
+                self._reservation_gone(lsp, "reservation timed out", now, out)
+        return out
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "router_id": str(self.config.router_id),
+            "lsps": [self._describe(lsp) for lsp in self.lsps.values()],
+            "psb_count": len(self.lsps),
+            "rsb_count": sum(1 for lsp in self.lsps.values() if lsp.out_label is not None or lsp.role == "egress"
+                             and lsp.installed),
+            "labels_in_use": len(self.labels.in_use),
+            "counters": dict(sorted(self.counters.items())),
+        }
+
+    # --- timers and sending ------------------------------------------------------------
+
+    def _jittered(self, now: float) -> float:
+        """Next refresh: uniformly in [0.5R, 1.5R] (RFC 2205 section 3.7)."""
+        return now + self.config.refresh_s * self.rng.uniform(0.5, 1.5)
+
+    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> None:
+        alert = message.msg_type in (MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF)
+        out.append(Send(message, interface, destination, alert))
+        self.counters[f"sent {message.name}"] += 1
+
+    def _address(self, interface: str) -> IPv4Address:
+        return self.config.interface(interface).address
+
+    @property
+    def _refresh_ms(self) -> int:
+        return int(self.config.refresh_s * 1000)
+
+    # --- ingress ---------------------------------------------------------------------------
+
+    def _add_tunnel(self, tunnel: Tunnel, now: float, out: list[Action]) -> None:
+        if tunnel.name in self.tunnels:
+            self._remove_tunnel(tunnel.name, out)
+        rid = self.config.router_id
+        key = LspKey(SessionKey(tunnel.destination, tunnel.tunnel_id, rid), rid, 1)
+        rate = tunnel.bandwidth_bps / 8  # Int-serv rates are bytes per second (RFC 2210)
+        flags = 0x04 | (messages.LABEL_RECORDING if tunnel.record_route else 0)
+        lsp = Lsp(key, "ingress", tunnel, objects={
+            "session": te.SessionLspTunnelIPv4(tunnel.destination, tunnel.tunnel_id, rid),
+            "sender": te.SenderTemplateLspTunnelIPv4(rid, 1),
+            "tspec": intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
+            "label_request": te.LabelRequest(L3PID_IPV4),
+            "attribute": te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags, tunnel.name),
+        })
+        self.lsps[key] = lsp
+        self.tunnels[tunnel.name] = key
+        self._signal_ingress(lsp, now, out)
+
+    def _signal_ingress(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        tunnel = lsp.tunnel
+        assert tunnel is not None
+        ero = tuple(routes.EroIPv4Prefix(h.address, h.prefix_length, h.loose) for h in tunnel.ero) or None
+        hop = next_hop(ero, tunnel.destination, self.routes, self.config.is_local, self._local, received=False)
+        if isinstance(hop, EroError):
+            self._ingress_down(lsp, f"routing problem 24/{hop.value}: {hop.reason}", now, out)
+            return
+        lsp.out_interface, lsp.next_hop, lsp.ero_out = hop.route.interface, hop.route.next_hop, hop.ero
+        self._send_path(lsp, now, out)  # the last failure's reason stays until the LSP is up
+
+    def _ingress_down(self, lsp: Lsp, reason: str, now: float, out: list[Action]) -> None:
+        """Tear what is downstream, keep the reason, retry with back-off."""
+        if lsp.out_interface is not None and lsp.path_out is not None:
+            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
+                       lsp.next_hop)
+        self._unreserve(lsp, out)
+        lsp.up, lsp.reason, lsp.out_label, lsp.path_out = False, reason, None, None
+        self._timers.cancel(("path refresh", lsp.key))
+        self._timers.cancel(("resv expiry", lsp.key))
+        config = self.config
+        lsp.retry_s = min(config.retry_max_s, lsp.retry_s * 2 if lsp.retry_s else config.retry_initial_s)
+        self._timers.schedule(("retry", lsp.tunnel.name), now + lsp.retry_s)  # type: ignore[union-attr]
+        self.counters["ingress LSP down"] += 1
+
+    def _remove_tunnel(self, name: str, out: list[Action]) -> None:
+        key = self.tunnels.pop(name, None)
+        if key is None:
+            self.counters["drop: remove of unknown tunnel"] += 1
+            return
+        lsp = self.lsps.pop(key)
+        if lsp.out_interface is not None and lsp.path_out is not None:
+            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
+                       lsp.next_hop)
+        self._unreserve(lsp, out)
+        self._cancel_all(lsp)
+        self._timers.cancel(("retry", name))
+
+    # --- receiving -------------------------------------------------------------------------
+
+    def _received(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        message = event.message
+        self.counters[f"received {message.name}"] += 1
+        try:
+            validate(message)
+        except MalformedMessage as exc:
+            self._rejected(event, exc, out)
+            return
+        session = message.find(C.SESSION)
+        if message.msg_type in _SESSION_MESSAGES and not isinstance(session, te.SessionLspTunnelIPv4):
+            self.counters["drop: session type not supported"] += 1
+            return
+        handler = _HANDLERS.get(message.msg_type)
+        if handler is None:
+            self.counters[f"drop: {message.name} not supported"] += 1
+            return
+        handler(self, event, now, out)
+
+    def _rejected(self, event: MessageReceived, exc: MalformedMessage, out: list[Action]) -> None:
+        """Unknown class/C-Type is answered (RFC 2205 section 3.10); other faults are dropped and counted."""
+        message = event.message
+        session = message.find(C.SESSION)
+        if exc.error_code in (13, 14) and session is not None and message.msg_type == MsgType.PATH:
+            error = messages.path_err(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC),
+                                      self._address(event.interface), exc.error_code, exc.error_value or 0)
+            self._send(out, error, event.interface, event.source)
+        self.counters[f"drop: {exc.reason}"] += 1
+
+    def _path(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        message = event.message
+        session, sender = message.find(C.SESSION), message.find(C.SENDER_TEMPLATE)
+        if not isinstance(sender, te.SenderTemplateLspTunnelIPv4):
+            self.counters["drop: Path sender not LSP_TUNNEL_IPv4"] += 1
+            return
+        key = _key(session, sender)
+        hop = message.find(C.RSVP_HOP)
+        objects = {
+            "session": session, "sender": sender, "tspec": message.find(C.SENDER_TSPEC),
+            "label_request": message.find(C.LABEL_REQUEST),
+        }
+        attribute = message.find(C.SESSION_ATTRIBUTE)
+        if attribute is not None:
+            objects["attribute"] = attribute
+        forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
+        ero_in = message.find(C.EXPLICIT_ROUTE)
+        rro = message.find(C.RECORD_ROUTE)
+        rro_in = rro.subobjects if rro is not None else None
+        if rro_in is not None and any(getattr(s, "address", None) in self._local for s in rro_in):
+            self._path_error(session, sender, objects["tspec"], event, ROUTING_PROBLEM, ROUTING_LOOP, out)
+            return
+        lsp = self.lsps.get(key)
+        if lsp is not None and lsp.role == "ingress":
+            self.counters["drop: Path for our own LSP"] += 1
+            return
+        if self.config.is_local(session.tunnel_end_point):
+            role, route_out = "egress", None
+        else:
+            role = "transit"
+            route_out = next_hop(ero_in.subobjects if ero_in is not None else None, session.tunnel_end_point,
+                                 self.routes, self.config.is_local, self._local, received=ero_in is not None)
+            if isinstance(route_out, EroError):
+                self._path_error(session, sender, objects["tspec"], event, ROUTING_PROBLEM, route_out.value, out)
+                return
+        changed = (
+            lsp is None or lsp.objects != objects or lsp.forward != forward or lsp.phop != hop.address
+            or lsp.in_interface != event.interface or lsp.rro_in != rro_in
+            or (route_out is not None and (lsp.ero_out != route_out.ero or lsp.next_hop != route_out.route.next_hop))
+        )
+        if lsp is None:
+            lsp = self.lsps[key] = Lsp(key, role)
+        refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
+        self._timers.schedule(("path expiry", key), now + lifetime_s(refresh_s, self.config.keep_multiplier))
+        if not changed:
+            self.counters["Path refresh"] += 1
+            return
+        lsp.objects, lsp.forward, lsp.phop, lsp.in_interface, lsp.rro_in = objects, forward, hop.address, \
+            event.interface, rro_in
+        if route_out is not None:
+            if lsp.out_interface not in (None, route_out.route.interface):
+                self._unreserve(lsp, out)
+            lsp.out_interface, lsp.next_hop, lsp.ero_out = route_out.route.interface, route_out.route.next_hop, \
+                route_out.ero
+            self._send_path(lsp, now, out)
+        elif not lsp.installed and lsp.handle is None:
+            self._reserve_egress(lsp, out)
+        elif lsp.installed:
+            self._send_resv(lsp, now, out)
+
+    def _send_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        address = self._address(lsp.out_interface)  # type: ignore[arg-type]
+        rro = None
+        if lsp.role == "ingress":
+            rro = (routes.RroIPv4(address),) if lsp.tunnel.record_route else None  # type: ignore[union-attr]
+        elif lsp.rro_in is not None:
+            rro = (routes.RroIPv4(address), *lsp.rro_in)
+        lsp.path_out = messages.path(lsp, address, self._refresh_ms, rro)
+        self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
+
+    def _refresh_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        if lsp.path_out is not None:
+            self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
+
+    def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
+                    out: list[Action]) -> None:
+        """PathErr back to where a Path came from, before any state exists for it."""
+        node = self._address(event.interface)
+        self._send(out, messages.path_err(session, sender, tspec, node, code, value), event.interface, event.source)
+        self.counters[f"PathErr {code}/{value} sent"] += 1
+
+    def _error_upstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
+        """PathErr to the previous hop of an LSP this node holds state for."""
+        o = lsp.objects
+        node = self._address(lsp.in_interface)  # type: ignore[arg-type]
+        self._send(out, messages.path_err(o["session"], o["sender"], o["tspec"], node, code, value),
+                   lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self.counters[f"PathErr {code}/{value} sent"] += 1
+
+    def _resv(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        message = event.message
+        session = message.find(C.SESSION)
+        label = message.find(C.LABEL)
+        refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
+        rro = message.find(C.RECORD_ROUTE)
+        for flow in message.objects:
+            if not isinstance(flow, te.FilterSpecLspTunnelIPv4):
+                continue
+            lsp = self.lsps.get(LspKey(_session_key(session), flow.tunnel_sender, flow.lsp_id))
+            if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface:
+                self.counters["drop: Resv without matching path state"] += 1
+                continue
+            if not isinstance(label, te.Label):
+                self.counters["drop: Resv without an MPLS LABEL"] += 1
+                continue
+            self._timers.schedule(("resv expiry", lsp.key), now + lifetime_s(refresh_s, self.config.keep_multiplier))
+            resv_rro = rro.subobjects if rro is not None else ()
+            if lsp.out_label == label.label and lsp.resv_rro == resv_rro and (lsp.installed or lsp.handle):
+                self.counters["Resv refresh"] += 1
+                continue
+            lsp.out_label, lsp.resv_rro = label.label, resv_rro
+            self._reserve(lsp, now, out)
+
+    def _reserve(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        """Admission on the outgoing interface, then a label and the forwarding entry (transit, ingress)."""
+        share = (lsp.key.session, lsp.key.sender) if lsp.shared else None
+        request = Request(lsp.key, lsp.out_interface, lsp.bandwidth_bps,  # type: ignore[arg-type]
+                          *self._priorities(lsp), share_key=share)
+        rejected = self.admission.admit(request)
+        if rejected is not None:
+            self.counters["admission rejected"] += 1
+            if lsp.role == "ingress":
+                self._ingress_down(lsp, f"admission failed {rejected.error_code}/{rejected.error_value}: "
+                                   f"{rejected.reason}", now, out)
+                return
+            node = self._address(lsp.out_interface)  # type: ignore[arg-type]
+            self._send(out, messages.resv_err(lsp, node, node, rejected.error_code, rejected.error_value),
+                       lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._error_upstream(lsp, rejected.error_code, rejected.error_value, out)
+            lsp.out_label = None
+            return
+        lsp.admitted = True
+        if lsp.role == "transit" and lsp.in_label is None:
+            try:
+                lsp.in_label = self.labels.allocate()
+            except LabelsExhausted:
+                self._release_admission(lsp)
+                self._error_upstream(lsp, ROUTING_PROBLEM, LABEL_ALLOCATION_FAILURE, out)
+                return
+        self._install(lsp, out)
+
+    def _priorities(self, lsp: Lsp) -> tuple[int, int]:
+        attribute = lsp.objects.get("attribute")
+        return (attribute.setup_priority, attribute.holding_priority) if attribute is not None else (7, 0)
+
+    def _reserve_egress(self, lsp: Lsp, out: list[Action]) -> None:
+        try:
+            lsp.in_label = self.labels.allocate()
+        except LabelsExhausted:
+            self._error_upstream(lsp, ROUTING_PROBLEM, LABEL_ALLOCATION_FAILURE, out)
+            return
+        self._install(lsp, out)
+
+    def _install(self, lsp: Lsp, out: list[Action]) -> None:
+        if lsp.handle is not None:
+            out.append(RemoveLabel(lsp.handle))
+            self._by_handle.pop(lsp.handle, None)
+        handle, self._next_handle = self._next_handle, self._next_handle + 1
+        lsp.handle, lsp.installed = handle, False
+        self._by_handle[handle] = lsp
+        out.append(InstallLabel(handle, lsp.in_label, lsp.out_label if lsp.role != "egress" else None,
+                                lsp.out_interface, lsp.next_hop, lsp.bandwidth_bps))
+
+    def _installed(self, handle: int, now: float, out: list[Action]) -> None:
+        lsp = self._by_handle.get(handle)
+        if lsp is None:
+            self.counters["drop: install answer for a gone entry"] += 1
+            return
+        lsp.installed = True
+        if lsp.role == "ingress":
+            lsp.up, lsp.reason, lsp.retry_s = True, None, 0.0
+            self.counters["ingress LSP up"] += 1
+            return
+        self._send_resv(lsp, now, out)
+
+    def _install_failed(self, handle: int, reason: str, now: float, out: list[Action]) -> None:
+        lsp = self._by_handle.pop(handle, None)
+        if lsp is None:
+            return
+        lsp.handle = None
+        self.counters["label install failed"] += 1
+        if lsp.role == "ingress":
+            self._ingress_down(lsp, f"label install failed: {reason}", now, out)
+            return
+        self._error_upstream(lsp, ROUTING_PROBLEM, LABEL_ALLOCATION_FAILURE, out)
+
+    def _send_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        address = self._address(lsp.in_interface)  # type: ignore[arg-type]
+        rro = None
+        if lsp.rro_in is not None or lsp.role == "egress":
+            own = (routes.RroIPv4(address), routes.RroLabel(lsp.in_label, flags=0))  # type: ignore[arg-type]
+            rro = own + tuple(lsp.resv_rro)
+        lsp.resv_out = messages.resv(lsp, address, self._refresh_ms, rro)
+        self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
+
+    def _refresh_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        if lsp.resv_out is not None and lsp.installed:
+            self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+            self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
+
+    def _path_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        lsp = self._lsp_of(event.message)
+        if lsp is None or lsp.role == "ingress" or lsp.in_interface != event.interface:
+            self.counters["drop: PathTear without matching path state"] += 1
+            return
+        self._path_gone(lsp, now, out)
+
+    def _path_gone(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        """Path state removed (tear or timeout): pass the tear downstream, free everything."""
+        if lsp.role == "transit" and lsp.path_out is not None:
+            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)),  # type: ignore[arg-type]
+                       lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        self._unreserve(lsp, out)
+        self._cancel_all(lsp)
+        del self.lsps[lsp.key]
+
+    def _resv_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        lsp = self._lsp_of(event.message, filter_spec=True)
+        if lsp is None or lsp.out_interface != event.interface:
+            self.counters["drop: ResvTear without matching state"] += 1
+            return
+        self._reservation_gone(lsp, "ResvTear from downstream", now, out)
+
+    def _reservation_gone(self, lsp: Lsp, reason: str, now: float, out: list[Action]) -> None:
+        """The downstream reservation went away: undo ours, tell upstream, or retry at the ingress."""
+        if lsp.role == "ingress":
+            self._ingress_down(lsp, reason, now, out)
+            return
+        if lsp.role == "transit" and lsp.resv_out is not None:
+            self._send(out, messages.resv_tear(lsp, self._address(lsp.in_interface)),  # type: ignore[arg-type]
+                       lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self._unreserve(lsp, out)
+        lsp.out_label, lsp.resv_rro = None, ()
+
+    def _path_err(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        lsp = self._lsp_of(event.message)
+        if lsp is None or lsp.out_interface != event.interface:
+            self.counters["drop: PathErr without matching path state"] += 1
+            return
+        error = event.message.find(C.ERROR_SPEC)
+        if lsp.role == "ingress":
+            self._ingress_down(lsp, f"PathErr {error.error_code}/{error.error_value} from {error.error_node}",
+                               now, out)
+            return
+        self._send(out, event.message, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+
+    def _resv_err(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        lsp = self._lsp_of(event.message, filter_spec=True)
+        if lsp is None or lsp.in_interface != event.interface:
+            self.counters["drop: ResvErr without matching state"] += 1
+            return
+        if lsp.role == "transit":
+            self._send(out, event.message, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        self.counters["ResvErr received"] += 1
+
+    def _lsp_of(self, message: Message, filter_spec: bool = False) -> Lsp | None:
+        sender = next((o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)), None) \
+            if filter_spec else message.find(C.SENDER_TEMPLATE)
+        if not isinstance(sender, te.FilterSpecLspTunnelIPv4):  # SENDER_TEMPLATE 7 subclasses FILTER_SPEC 7
+            return None
+        return self.lsps.get(_key(message.find(C.SESSION), sender))
+
+    def _link_down(self, interface: str, now: float, out: list[Action]) -> None:
+        """A local link failed: LSPs through it fail now rather than after L (RFC 3209 section 5 spirit)."""
+        self.counters["link down"] += 1
+        for lsp in list(self.lsps.values()):
+            if lsp.out_interface == interface:
+                if lsp.role == "ingress":
+                    lsp.path_out = None  # nothing can be torn over a dead link
+                    self._ingress_down(lsp, f"link {interface} down", now, out)
+                else:
+                    lsp.path_out = None
+                    self._error_upstream(lsp, ROUTING_PROBLEM, NO_ROUTE, out)
+                    self._path_gone(lsp, now, out)
+            elif lsp.in_interface == interface:
+                self._path_gone(lsp, now, out)
+
+    # --- releasing -------------------------------------------------------------------------
+
+    def _unreserve(self, lsp: Lsp, out: list[Action]) -> None:
+        if lsp.handle is not None:
+            out.append(RemoveLabel(lsp.handle))
+            self._by_handle.pop(lsp.handle, None)
+            lsp.handle = None
+        lsp.installed = False
+        self._release_admission(lsp)
+        if lsp.in_label is not None and lsp.role != "ingress":
+            self.labels.release(lsp.in_label)
+            lsp.in_label = None
+        lsp.resv_out = None
+        self._timers.cancel(("resv refresh", lsp.key))
+        self._timers.cancel(("resv expiry", lsp.key))
+
+    def _release_admission(self, lsp: Lsp) -> None:
+        if lsp.admitted:
+            self.admission.release(lsp.key)
+            lsp.admitted = False
+
+    def _cancel_all(self, lsp: Lsp) -> None:
+        for kind in ("path refresh", "path expiry", "resv refresh", "resv expiry"):
+            self._timers.cancel((kind, lsp.key))
+
+    def _describe(self, lsp: Lsp) -> dict[str, Any]:
+        session = lsp.key.session
+        up = lsp.up if lsp.role == "ingress" else lsp.installed
+        record = lsp.resv_rro if lsp.role == "ingress" else (lsp.rro_in or ())
+        return {
+            "name": lsp.tunnel.name if lsp.tunnel else f"{session.end_point}/{session.tunnel_id}/{lsp.key.sender}",
+            "role": lsp.role,
+            "state": "up" if up else "down",
+            "destination": str(session.end_point),
+            "tunnel_id": session.tunnel_id,
+            "lsp_id": lsp.key.lsp_id,
+            "in_label": lsp.in_label,
+            "out_label": lsp.out_label,
+            "record_route": [str(s.address) for s in record if isinstance(s, routes.RroIPv4)],
+            "bandwidth_bps": lsp.bandwidth_bps,
+            "reason": None if up else lsp.reason,
+        }
+
+
+def _session_key(session: te.SessionLspTunnelIPv4) -> SessionKey:
+    return SessionKey(session.tunnel_end_point, session.tunnel_id, session.extended_tunnel_id)
+
+
+def _key(session: te.SessionLspTunnelIPv4, sender: te.FilterSpecLspTunnelIPv4) -> LspKey:
+    return LspKey(_session_key(session), sender.tunnel_sender, sender.lsp_id)
+
+
+_SESSION_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV, MsgType.PATH_TEAR, MsgType.RESV_TEAR,
+                               MsgType.PATH_ERR, MsgType.RESV_ERR})
+_HANDLERS = {
+    MsgType.PATH: Node._path,
+    MsgType.RESV: Node._resv,
+    MsgType.PATH_TEAR: Node._path_tear,
+    MsgType.RESV_TEAR: Node._resv_tear,
+    MsgType.PATH_ERR: Node._path_err,
+    MsgType.RESV_ERR: Node._resv_err,
+}

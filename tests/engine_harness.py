@@ -1,0 +1,111 @@
+"""A minimal in-process network of engines for the engine's unit tests (the full simulator is rsvp.sim).
+
+Nodes in a line ``n0 - n1 - ... - n{k-1}``; link i joins n_i (10.0.i.1) and
+n_{i+1} (10.0.i.2).  Messages cross as encoded bytes, delivered in order after
+``delay`` seconds; InstallLabel is answered at once unless ``fail_installs``.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from ipaddress import IPv4Address, IPv4Network
+
+from rsvp.engine import (
+    InstallLabel, Interface, LabelInstalled, LabelInstallFailed, LinkDown, MessageReceived, Node, NodeConfig,
+    RemoveLabel, Route, Send, StaticRoutes,
+)
+from rsvp.wire import decode, encode
+
+
+class Line:
+    def __init__(self, size: int, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
+                 refresh_s: float = 30.0) -> None:
+        self.now = 0.0
+        self.delay = delay
+        self.queue: list = []
+        self.order = itertools.count()
+        self.installed: dict[int, dict[int, InstallLabel]] = {}
+        self.fail_installs: set[int] = set()
+        self.down: set[int] = set()
+        self.nodes: list[Node] = []
+        self.routes: list[StaticRoutes] = []
+        for index in range(size):
+            interfaces = []
+            if index > 0:
+                interfaces.append(Interface("up", IPv4Address(f"10.0.{index - 1}.2"), bandwidth_bps))
+            if index < size - 1:
+                interfaces.append(Interface("down", IPv4Address(f"10.0.{index}.1"), bandwidth_bps))
+            table = {}
+            for other in range(size):
+                if other == index:
+                    continue
+                side = "down" if other > index else "up"
+                hop = IPv4Address(f"10.0.{index}.2") if other > index else IPv4Address(f"10.0.{index - 1}.1")
+                table[IPv4Network(f"192.168.0.{other}/32")] = Route(side, hop)
+                for link in range(size - 1):
+                    if (link >= index) == (other > index) and link != index and link != index - 1:
+                        table[IPv4Network(f"10.0.{link}.0/30")] = Route(side, hop)
+            routes = StaticRoutes(tuple(interfaces), table)
+            config = NodeConfig(IPv4Address(f"192.168.0.{index}"), tuple(interfaces), refresh_s=refresh_s)
+            self.nodes.append(Node(config, routes, random.Random(seed * 100 + index)))
+            self.routes.append(routes)
+            self.installed[index] = {}
+
+    def address(self, index: int) -> IPv4Address:
+        return self.nodes[index].config.router_id
+
+    def handle(self, index: int, event) -> None:
+        self._perform(index, self.nodes[index].handle(event, self.now))
+
+    def _perform(self, index: int, actions) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                link = index if action.interface == "down" else index - 1
+                if link in self.down:
+                    continue
+                peer = index + 1 if action.interface == "down" else index - 1
+                interface = "up" if action.interface == "down" else "down"
+                source = self.nodes[index].config.interface(action.interface).address
+                self._push(self.now + self.delay, (peer, interface, source, encode(action.message)))
+            elif isinstance(action, InstallLabel):
+                if action.handle in self.fail_installs:
+                    self._push(self.now, (index, LabelInstallFailed(action.handle, "planted failure")))
+                else:
+                    self.installed[index][action.handle] = action
+                    self._push(self.now, (index, LabelInstalled(action.handle)))
+            elif isinstance(action, RemoveLabel):
+                self.installed[index].pop(action.handle, None)
+
+    def _push(self, when: float, item) -> None:
+        heapq.heappush(self.queue, (when, next(self.order), item))
+
+    def link_down(self, link: int) -> None:
+        self.down.add(link)
+        self.handle(link, LinkDown("down"))
+        self.handle(link + 1, LinkDown("up"))
+
+    def run(self, until: float) -> None:
+        """Deliver messages and fire timers in time order up to ``until``."""
+        while True:
+            deadlines = [(d, i) for i, n in enumerate(self.nodes) if (d := n.next_deadline()) is not None]
+            timer = min(deadlines) if deadlines else (float("inf"), -1)
+            message_at = self.queue[0][0] if self.queue else float("inf")
+            when = min(timer[0], message_at)
+            if when > until:
+                self.now = until
+                return
+            self.now = when
+            if message_at <= timer[0]:
+                _, _, item = heapq.heappop(self.queue)
+                if len(item) == 2:
+                    self.handle(*item)
+                else:
+                    peer, interface, source, raw = item
+                    self.handle(peer, MessageReceived(decode(raw), interface, source))
+            else:
+                self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
+
+    def lsps(self, index: int) -> list[dict]:
+        return self.nodes[index].snapshot()["lsps"]

@@ -1,0 +1,196 @@
+"""Engine behaviour on a line of nodes, over real encoded bytes."""
+
+from __future__ import annotations
+
+from ipaddress import IPv4Address
+
+import pytest
+
+from rsvp.engine import EroHop, MessageReceived, Send, Tunnel, TunnelAdded, TunnelRemoved, lifetime_s
+from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
+from rsvp.wire.objects.routes import RecordRoute, RroIPv4
+
+from .engine_harness import Line
+
+
+def tunnel(line: Line, tail: int, bandwidth: float = 10e6, **kw) -> Tunnel:
+    return Tunnel("t1", line.address(tail), bandwidth, tunnel_id=1, **kw)
+
+
+def test_lsp_comes_up_with_labels_consistent_hop_by_hop():
+    line = Line(4)
+    line.handle(0, TunnelAdded(tunnel(line, 3)))
+    line.run(1.0)
+    head = line.lsps(0)[0]
+    assert head["state"] == "up" and head["role"] == "ingress" and head["reason"] is None
+    records = [line.lsps(i)[0] for i in range(4)]
+    assert [r["role"] for r in records] == ["ingress", "transit", "transit", "egress"]
+    for upstream, downstream in zip(records, records[1:]):
+        assert upstream["out_label"] == downstream["in_label"] is not None
+    assert head["record_route"] == ["10.0.0.2", "10.0.1.2", "10.0.2.2"]
+    assert all(r["state"] == "up" for r in records)
+    # one forwarding entry per node: push, two swaps, pop
+    entries = [list(line.installed[i].values()) for i in range(4)]
+    assert [len(e) for e in entries] == [1, 1, 1, 1]
+    assert entries[0][0].in_label is None and entries[3][0].out_label is None
+    assert entries[1][0].bandwidth_bps == 10e6
+
+
+def test_state_survives_refreshes_and_refreshes_do_not_retrigger_work():
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(1.0)
+    installs = line.nodes[1].counters["sent RESV"]
+    line.run(600.0)  # twenty refresh periods
+    assert all(r["state"] == "up" for i in range(3) for r in line.lsps(i))
+    assert line.nodes[1].counters["Path refresh"] >= 10 and line.nodes[1].counters["Resv refresh"] >= 10
+    assert len(line.installed[1]) == 1  # refreshes re-installed nothing
+    assert line.nodes[1].counters["sent RESV"] - installs >= 10  # but were passed on as refreshes
+
+
+def test_refresh_interval_is_jittered_within_half_to_one_and_a_half_r():
+    line = Line(2, refresh_s=30.0)
+    line.handle(0, TunnelAdded(tunnel(line, 1)))
+    line.run(3000.0)
+    sent = line.nodes[0].counters["sent PATH"]
+    assert 3000 / 45 <= sent <= 3000 / 15 + 1  # mean R=30: about 100 sends, never faster than 0.5R
+
+
+def test_deleting_the_tunnel_tears_everything_down():
+    line = Line(4)
+    line.handle(0, TunnelAdded(tunnel(line, 3)))
+    line.run(1.0)
+    line.handle(0, TunnelRemoved("t1"))
+    line.run(2.0)
+    for i in range(4):
+        assert line.lsps(i) == [] and line.installed[i] == {}
+        assert not line.nodes[i].labels.in_use
+
+
+def test_state_times_out_after_lifetime_when_refreshes_stop():
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(1.0)
+    line.down.add(0)  # silently lose everything on the first link, no LinkDown event
+    line.run(1.0 + lifetime_s(30.0, 3) + 46)  # L plus one worst-case refresh interval
+    assert line.lsps(1) == [] and line.lsps(2) == []
+    head = line.lsps(0)[0]
+    assert head["state"] == "down" and head["reason"] == "reservation timed out"
+
+
+def test_admission_failure_is_reported_and_retried():
+    line = Line(3, bandwidth_bps=5e6)
+    line.handle(0, TunnelAdded(tunnel(line, 2, bandwidth=10e6)))
+    line.run(0.5)
+    head = line.lsps(0)[0]
+    assert head["state"] == "down" and head["reason"] == "PathErr 1/2 from 10.0.0.2"  # the transit's CAC
+    line.run(30.0)
+    assert line.nodes[0].counters["ingress LSP down"] >= 3  # retried with back-off 1, 2, 4, 8 s ...
+    assert line.nodes[0].counters["ingress LSP down"] <= 6
+
+
+def test_transit_admission_failure_sends_path_err_upstream():
+    line = Line(3)
+    line.nodes[1].admission._capacity["down"] = 1e6  # the second link is narrow at the transit
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(0.5)
+    assert line.lsps(0)[0]["reason"] == "PathErr 1/2 from 10.0.0.2"
+    assert line.nodes[1].counters["sent RESV_ERR"] == 1
+
+
+def test_strict_ero_and_bad_strict_hop():
+    line = Line(3)
+    good = tunnel(line, 2, ero=(EroHop(IPv4Address("10.0.0.2")), EroHop(IPv4Address("10.0.1.2"))))
+    line.handle(0, TunnelAdded(good))
+    line.run(1.0)
+    assert line.lsps(0)[0]["state"] == "up"
+    line.handle(0, TunnelRemoved("t1"))
+    bad = tunnel(line, 2, ero=(EroHop(IPv4Address("10.0.0.2")), EroHop(IPv4Address("10.9.9.9"))))
+    line.handle(0, TunnelAdded(bad))
+    line.run(2.0)
+    assert line.lsps(0)[0]["reason"] == "PathErr 24/2 from 10.0.0.2"
+
+
+def test_loose_ero_hop_is_expanded():
+    line = Line(4)
+    line.handle(0, TunnelAdded(tunnel(line, 3, ero=(EroHop(IPv4Address("192.168.0.2"), loose=True),))))
+    line.run(1.0)
+    assert line.lsps(0)[0]["state"] == "up"
+
+
+def test_link_down_fails_the_lsp_at_once_and_it_recovers():
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(1.0)
+    line.link_down(1)
+    line.run(1.5)
+    assert line.lsps(0)[0]["state"] == "down"
+    assert line.lsps(0)[0]["reason"] == "PathErr 24/5 from 10.0.0.2"
+    line.down.discard(1)
+    line.routes[1].set_link("down", True)
+    line.routes[2].set_link("up", True)
+    line.run(120.0)
+    assert line.lsps(0)[0]["state"] == "up"
+
+
+def test_label_install_failure_at_transit():
+    line = Line(3)
+    line.fail_installs.add(1)  # the first handle of every node: the egress pop and the transit swap
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(0.5)
+    assert line.lsps(0)[0]["state"] == "down"
+    assert line.lsps(0)[0]["reason"].startswith("PathErr 24/9")
+
+
+@pytest.mark.parametrize("count", [50])
+def test_many_lsps_share_a_path(count):
+    line = Line(3)
+    for n in range(count):
+        line.handle(0, TunnelAdded(Tunnel(f"t{n}", line.address(2), 1e6, tunnel_id=n + 1)))
+    line.run(2.0)
+    assert sum(r["state"] == "up" for r in line.lsps(0)) == count
+    assert len(line.nodes[1].labels.in_use) == count
+    assert line.nodes[1].admission.reserved_bps("down") == pytest.approx(count * 1e6)
+
+
+def test_ingress_admission_failure_keeps_its_reason():
+    line = Line(3)
+    line.nodes[0].admission._capacity["down"] = 1e6
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(0.5)
+    assert line.lsps(0)[0]["reason"].startswith("admission failed 1/2: 10000000 b/s requested on down")
+
+
+def _path_from_head(line: Line) -> Message:
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    sends = [a for a in line.nodes[0].handle(TunnelAdded(tunnel(line, 2)), 0.0) if isinstance(a, Send)]
+    return sends[-1].message
+
+
+def test_unknown_objects_in_path_follow_their_class_number_rule():
+    line = Line(3)
+    path = _path_from_head(line)
+    forward, ignore = UnknownObject(250, 1, b"\x01\x02\x03\x04"), UnknownObject(150, 1, b"\x05\x06\x07\x08")
+    actions = line.nodes[1].handle(MessageReceived(
+        Message(path.msg_type, path.objects + (forward, ignore)), "up", IPv4Address("10.0.0.1")), 0.0)
+    sent = [a.message for a in actions if isinstance(a, Send)]
+    assert forward in sent[0].objects and ignore not in sent[0].objects
+    reject = UnknownObject(100, 1, b"")
+    actions = line.nodes[1].handle(MessageReceived(
+        Message(path.msg_type, path.objects + (reject,)), "up", IPv4Address("10.0.0.1")), 0.0)
+    error = [a for a in actions if isinstance(a, Send)][0]
+    assert error.message.msg_type is MsgType.PATH_ERR and error.destination == IPv4Address("10.0.0.1")
+    spec = error.message.find(ClassNum.ERROR_SPEC)
+    assert (spec.error_code, spec.error_value) == (13, 100 * 256 + 1)
+
+
+def test_record_route_loop_is_refused():
+    line = Line(3)
+    path = _path_from_head(line)
+    looped = tuple(RecordRoute((RroIPv4(IPv4Address("10.0.1.1")),)) if o.class_num == ClassNum.RECORD_ROUTE else o
+                   for o in path.objects)
+    actions = line.nodes[1].handle(MessageReceived(Message(path.msg_type, looped), "up",
+                                                   IPv4Address("10.0.0.1")), 0.0)
+    spec = [a for a in actions if isinstance(a, Send)][0].message.find(ClassNum.ERROR_SPEC)
+    assert (spec.error_code, spec.error_value) == (24, 7)
+    assert line.lsps(1) == []
