@@ -52,35 +52,59 @@ class BandwidthPolicy:
 
     Reservations sharing a ``share_key`` on an interface count once, at their
     largest (SE style: a make-before-break LSP shares with the old one).
+    Accounting is incremental: admitting or releasing costs O(size of the
+    sharing group), whatever the number of reservations.
     """
 
     def __init__(self, interfaces: tuple[Interface, ...]) -> None:
         self._capacity = {i.name: i.bandwidth_bps * i.max_reservable for i in interfaces}
         self._held: dict[object, Request] = {}
+        self._used: dict[str, float] = dict.fromkeys(self._capacity, 0.0)
+        self._groups: dict[tuple[str, object], dict[object, float]] = {}
 
-    def _usage(self, interface: str, without: object = None, extra: Request | None = None) -> float:
-        groups: dict[object, float] = {}
-        held = [r for k, r in self._held.items() if r.interface == interface and k != without]
-        if extra is not None:
-            held.append(extra)
-        for index, request in enumerate(held):
-            group = ("shared", request.share_key) if request.share_key is not None else ("own", index)
-            groups[group] = max(groups.get(group, 0.0), request.bandwidth_bps)
-        return sum(groups.values())
+    def _add(self, request: Request) -> None:
+        self._held[request.key] = request
+        if request.share_key is None:
+            self._used[request.interface] += request.bandwidth_bps
+            return
+        group = self._groups.setdefault((request.interface, request.share_key), {})
+        before = max(group.values(), default=0.0)
+        group[request.key] = request.bandwidth_bps
+        self._used[request.interface] += max(group.values()) - before
+
+    def _remove(self, key: object) -> Request | None:
+        request = self._held.pop(key, None)
+        if request is None:
+            return None
+        if request.share_key is None:
+            self._used[request.interface] -= request.bandwidth_bps
+            return request
+        group_key = (request.interface, request.share_key)
+        group = self._groups[group_key]
+        before = max(group.values())
+        del group[key]
+        self._used[request.interface] -= before - max(group.values(), default=0.0)
+        if not group:
+            del self._groups[group_key]
+        return request
 
     def admit(self, request: Request) -> Rejected | None:
         capacity = self._capacity.get(request.interface)
         if capacity is None:
             return Rejected(ADMISSION_FAILURE, BANDWIDTH_UNAVAILABLE, f"no RSVP interface {request.interface}")
-        if self._usage(request.interface, request.key, request) > capacity + 1e-6:
-            free = capacity - self._usage(request.interface, request.key)
-            return Rejected(ADMISSION_FAILURE, BANDWIDTH_UNAVAILABLE,
-                            f"{request.bandwidth_bps:.0f} b/s requested on {request.interface}, {free:.0f} b/s free")
-        self._held[request.key] = request
-        return None
+        old = self._remove(request.key)
+        self._add(request)
+        if self._used[request.interface] <= capacity + 1e-6:
+            return None
+        self._remove(request.key)
+        if old is not None:
+            self._add(old)
+        free = capacity - self._used[request.interface]
+        return Rejected(ADMISSION_FAILURE, BANDWIDTH_UNAVAILABLE,
+                        f"{request.bandwidth_bps:.0f} b/s requested on {request.interface}, {free:.0f} b/s free")
 
     def release(self, key: object) -> None:
-        self._held.pop(key, None)
+        self._remove(key)
 
     def reserved_bps(self, interface: str) -> float:
-        return self._usage(interface)
+        return self._used.get(interface, 0.0)
