@@ -10,7 +10,7 @@ from rsvp.wire import Message
 from rsvp.wire.message import MsgType
 
 STRATEGIES: dict[type, st.SearchStrategy] = {}
-for _name in ("strategies_core", "strategies_te", "strategies_misc"):
+for _name in ("strategies_core", "strategies_te", "strategies_misc", "strategies_extra"):
     STRATEGIES.update(importlib.import_module(f"tests.{_name}").STRATEGIES)
 
 any_object = st.one_of(*STRATEGIES.values())
