@@ -29,6 +29,7 @@ class Line:
         self.installed: dict[int, dict[int, InstallLabel]] = {}
         self.fail_installs: set[int] = set()
         self.down: set[int] = set()
+        self.last_loss = float("-inf")  # when a message was last lost on a down link
         self.nodes: list[Node] = []
         self.routes: list[StaticRoutes] = []
         for index in range(size):
@@ -64,11 +65,12 @@ class Line:
             if isinstance(action, Send):
                 link = index if action.interface == "down" else index - 1
                 if link in self.down:
+                    self.last_loss = self.now
                     continue
                 peer = index + 1 if action.interface == "down" else index - 1
                 interface = "up" if action.interface == "down" else "down"
                 source = self.nodes[index].config.interface(action.interface).address
-                self._push(self.now + self.delay, (peer, interface, source, encode(action.message)))
+                self._push(self.now + self.delay, (peer, interface, source, encode(action.message), link))
             elif isinstance(action, InstallLabel):
                 if action.handle in self.fail_installs:
                     self._push(self.now, (index, LabelInstallFailed(action.handle, "planted failure")))
@@ -102,8 +104,11 @@ class Line:
                 if len(item) == 2:
                     self.handle(*item)
                 else:
-                    peer, interface, source, raw = item
-                    self.handle(peer, MessageReceived(decode(raw), interface, source))
+                    peer, interface, source, raw, link = item
+                    if link in self.down:  # the link failed while the message was on it
+                        self.last_loss = self.now
+                    else:
+                        self.handle(peer, MessageReceived(decode(raw), interface, source))
             else:
                 self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
 

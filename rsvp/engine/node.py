@@ -341,8 +341,8 @@ class Node:
             if not isinstance(flow, te.FilterSpecLspTunnelIPv4):
                 continue
             lsp = self.lsps.get(LspKey(_session_key(session), flow.tunnel_sender, flow.lsp_id))
-            if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface:
-                self.counters["drop: Resv without matching path state"] += 1
+            if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or lsp.path_out is None:
+                self.counters["drop: Resv without matching path state"] += 1  # or for an LSP awaiting retry
                 continue
             if not isinstance(label, te.Label):
                 self.counters["drop: Resv without an MPLS LABEL"] += 1
