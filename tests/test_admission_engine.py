@@ -56,3 +56,15 @@ def test_incremental_accounting_matches_a_recount(steps):
                 groups[request.share_key] = max(groups.get(request.share_key, 0.0), request.bandwidth_bps)
         assert abs(policy.reserved_bps("e0") - (own + sum(groups.values()))) < 1e-3
         assert policy.reserved_bps("e0") <= 50e6 + 1e-3
+
+
+def test_preemption_candidates_lowest_priority_first_and_only_if_enough():
+    policy = BandwidthPolicy(IF)
+    policy.admit(Request("p4", "e0", 20e6, 4, 4))
+    policy.admit(Request("p6", "e0", 20e6, 6, 6))
+    policy.admit(Request("p1", "e0", 10e6, 1, 1))
+    assert policy.preemptable(Request("new", "e0", 15e6, 3, 3)) == ["p6"]
+    assert policy.preemptable(Request("new", "e0", 35e6, 3, 3)) == ["p6", "p4"]
+    assert policy.preemptable(Request("new", "e0", 45e6, 3, 3)) == []  # p1 holds at a higher priority
+    assert policy.preemptable(Request("new", "e0", 15e6, 7, 7)) == []
+    assert policy.reserved_bps("e0") == 50e6  # asking changed nothing

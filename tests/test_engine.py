@@ -162,7 +162,6 @@ def test_ingress_admission_failure_keeps_its_reason():
 
 
 def _path_from_head(line: Line) -> Message:
-    line.handle(0, TunnelAdded(tunnel(line, 2)))
     sends = [a for a in line.nodes[0].handle(TunnelAdded(tunnel(line, 2)), 0.0) if isinstance(a, Send)]
     return sends[-1].message
 
@@ -194,3 +193,56 @@ def test_record_route_loop_is_refused():
     spec = [a for a in actions if isinstance(a, Send)][0].message.find(ClassNum.ERROR_SPEC)
     assert (spec.error_code, spec.error_value) == (24, 7)
     assert line.lsps(1) == []
+
+
+def test_changed_tunnel_is_rerouted_make_before_break():
+    line = Line(3, bandwidth_bps=15e6)
+    line.handle(0, TunnelAdded(tunnel(line, 2, bandwidth=10e6)))
+    line.run(1.0)
+    first = line.lsps(0)[0]
+    assert first["lsp_id"] == 1 and first["state"] == "up"
+    # 12 Mb/s fits only because the new LSP shares (SE) the old one's 10 Mb/s on each link
+    line.handle(0, TunnelAdded(tunnel(line, 2, bandwidth=12e6)))
+    line.run(2.0)
+    records = line.lsps(0)
+    assert [(r["lsp_id"], r["state"], r["bandwidth_bps"]) for r in records] == [(2, "up", 12e6)]
+    assert [r["lsp_id"] for r in line.lsps(1)] == [2]
+    assert line.nodes[1].admission.reserved_bps("down") == 12e6
+    assert len(line.installed[1]) == 1
+
+
+def test_unchanged_tunnel_is_left_alone():
+    line = Line(2)
+    line.handle(0, TunnelAdded(tunnel(line, 1)))
+    line.run(1.0)
+    sent = line.nodes[0].counters["sent PATH"]
+    line.handle(0, TunnelAdded(tunnel(line, 1)))
+    assert line.nodes[0].counters["sent PATH"] == sent and line.lsps(0)[0]["lsp_id"] == 1
+
+
+def test_higher_priority_lsp_preempts_a_lower_one():
+    line = Line(3, bandwidth_bps=15e6)
+    line.handle(0, TunnelAdded(Tunnel("low", line.address(2), 10e6, tunnel_id=1, setup_priority=7,
+                                      hold_priority=7)))
+    line.run(1.0)
+    line.handle(0, TunnelAdded(Tunnel("high", line.address(2), 10e6, tunnel_id=2, setup_priority=0,
+                                      hold_priority=0)))
+    line.run(1.5)
+    states = {r["name"]: r for r in line.lsps(0)}
+    assert states["high"]["state"] == "up"
+    assert states["low"]["state"] == "down"
+    assert states["low"]["reason"] in ("PathErr 12/0 from 10.0.0.2", "preempted by a higher-priority LSP")
+    assert line.nodes[1].counters["preempted"] + line.nodes[0].counters["preempted"] >= 1
+    line.run(60.0)  # the low one keeps retrying and keeps failing: there is no room
+    assert {r["name"]: r["state"] for r in line.lsps(0)} == {"high": "up", "low": "down"}
+
+
+def test_equal_priority_does_not_preempt():
+    line = Line(3, bandwidth_bps=15e6)
+    line.handle(0, TunnelAdded(Tunnel("a", line.address(2), 10e6, tunnel_id=1, setup_priority=3,
+                                      hold_priority=3)))
+    line.run(1.0)
+    line.handle(0, TunnelAdded(Tunnel("b", line.address(2), 10e6, tunnel_id=2, setup_priority=3,
+                                      hold_priority=3)))
+    line.run(1.5)
+    assert {r["name"]: r["state"] for r in line.lsps(0)} == {"a": "up", "b": "down"}

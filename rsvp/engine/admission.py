@@ -44,6 +44,10 @@ class Admission(Protocol):
     def release(self, key: object) -> None:
         """Give back what ``key`` holds (nothing if it holds nothing)."""
 
+    def preemptable(self, request: Request) -> list[object]:
+        """Keys whose preemption would let ``request`` in: holding priority numerically above its
+        setup priority (RFC 3209 section 4.7), lowest priority first; [] if that cannot make room."""
+
     def reserved_bps(self, interface: str) -> float: ...
 
 
@@ -105,6 +109,33 @@ class BandwidthPolicy:
 
     def release(self, key: object) -> None:
         self._remove(key)
+
+    def preemptable(self, request: Request) -> list[object]:
+        capacity = self._capacity.get(request.interface)
+        if capacity is None:
+            return []
+        weaker = sorted((r for r in self._held.values() if r.interface == request.interface
+                         and r.key != request.key and r.hold_priority > request.setup_priority),
+                        key=lambda r: (-r.hold_priority, -r.bandwidth_bps))
+        old = self._remove(request.key)
+        taken: list[Request] = []
+        for victim in weaker:
+            self._add(request)
+            fits = self._used[request.interface] <= capacity + 1e-6
+            self._remove(request.key)
+            if fits:
+                break
+            taken.append(victim)
+            self._remove(victim.key)
+        else:
+            self._add(request)
+            fits = self._used[request.interface] <= capacity + 1e-6
+            self._remove(request.key)
+        for victim in taken:  # this was a trial: put everything back
+            self._add(victim)
+        if old is not None:
+            self._add(old)
+        return [victim.key for victim in taken] if fits and taken else []
 
     def reserved_bps(self, interface: str) -> float:
         return self._used.get(interface, 0.0)

@@ -25,9 +25,14 @@ same records; an ingress LSP that goes down keeps its reason and is retried
 with exponential back-off.  All timers live in one heap
 (:class:`~rsvp.engine.timers.TimerHeap`).
 
+Admission failure on an outgoing interface preempts reservations of lower
+holding priority when that makes room (error 12 both ways); a changed tunnel
+is re-signalled make-before-break with the next LSP id, sharing bandwidth
+with the old LSP through the SE style.
+
 Not yet handled here (see the open issues): IPv6 and non-TE (Intserv)
-sessions, WF style and merging of several receivers, preemption and
-make-before-break, Hello, refresh reduction and integrity.
+sessions, WF style and merging of several receivers with blockade state,
+ResvConf, Hello, refresh reduction and integrity.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ from .state import Lsp, LspKey, SessionKey
 from .timers import TimerHeap
 
 L3PID_IPV4 = 0x0800
-NO_SENDER_INFORMATION = 4  # ResvErr code (RFC 2205 appendix B)
+SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
 
 
 class Node:
@@ -70,6 +75,7 @@ class Node:
         self.labels = LabelSpace(*config.label_range)
         self.lsps: dict[LspKey, Lsp] = {}
         self.tunnels: dict[str, LspKey] = {}
+        self._replacing: dict[str, LspKey] = {}  # tunnel name -> the LSP a make-before-break replaces
         self._by_handle: dict[int, Lsp] = {}
         self._next_handle = 1
         self._timers = TimerHeap()
@@ -155,15 +161,32 @@ class Node:
     # --- ingress ---------------------------------------------------------------------------
 
     def _add_tunnel(self, tunnel: Tunnel, now: float, out: list[Action]) -> None:
-        if tunnel.name in self.tunnels:
-            self._remove_tunnel(tunnel.name, out)
+        """Set up a tunnel; a changed one is re-signalled make-before-break (RFC 3209 section 2.5).
+
+        The new LSP keeps the session and takes the next LSP id, so with SE style
+        it shares bandwidth with the old one on common links; the old LSP is torn
+        down once the new one is up.
+        """
         rid = self.config.router_id
-        key = LspKey(SessionKey(tunnel.destination, tunnel.tunnel_id, rid), rid, 1)
+        current = self.lsps.get(self.tunnels.get(tunnel.name))  # type: ignore[arg-type]
+        lsp_id = 1
+        if current is not None:
+            if current.tunnel == tunnel:
+                return
+            same_session = (current.key.session.end_point, current.key.session.tunnel_id) == \
+                (tunnel.destination, tunnel.tunnel_id)
+            if same_session and current.up:
+                lsp_id = current.key.lsp_id % 0xFFFF + 1
+                self._remove_ingress(self._replacing.pop(tunnel.name, None), out)
+                self._replacing[tunnel.name] = current.key
+            else:
+                self._remove_tunnel(tunnel.name, out)
+        key = LspKey(SessionKey(tunnel.destination, tunnel.tunnel_id, rid), rid, lsp_id)
         rate = tunnel.bandwidth_bps / 8  # Int-serv rates are bytes per second (RFC 2210)
         flags = 0x04 | (messages.LABEL_RECORDING if tunnel.record_route else 0)
         lsp = Lsp(key, "ingress", tunnel, objects={
             "session": te.SessionLspTunnelIPv4(tunnel.destination, tunnel.tunnel_id, rid),
-            "sender": te.SenderTemplateLspTunnelIPv4(rid, 1),
+            "sender": te.SenderTemplateLspTunnelIPv4(rid, lsp_id),
             "tspec": intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
             "label_request": te.LabelRequest(L3PID_IPV4),
             "attribute": te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags, tunnel.name),
@@ -202,13 +225,20 @@ class Node:
         if key is None:
             self.counters["drop: remove of unknown tunnel"] += 1
             return
-        lsp = self.lsps.pop(key)
+        self._remove_ingress(key, out)
+        self._remove_ingress(self._replacing.pop(name, None), out)
+        self._timers.cancel(("retry", name))
+
+    def _remove_ingress(self, key: LspKey | None, out: list[Action]) -> None:
+        """Tear down one ingress LSP and forget it."""
+        lsp = self.lsps.pop(key, None) if key is not None else None
+        if lsp is None:
+            return
         if lsp.out_interface is not None and lsp.path_out is not None:
             self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
                        lsp.next_hop)
         self._unreserve(lsp, out)
         self._cancel_all(lsp)
-        self._timers.cancel(("retry", name))
 
     # --- receiving -------------------------------------------------------------------------
 
@@ -362,6 +392,12 @@ class Node:
                           *self._priorities(lsp), share_key=share)
         rejected = self.admission.admit(request)
         if rejected is not None:
+            victims = self.admission.preemptable(request)
+            for key in victims:
+                self._preempt(self.lsps[key], now, out)  # type: ignore[index]
+            if victims:
+                rejected = self.admission.admit(request)
+        if rejected is not None:
             self.counters["admission rejected"] += 1
             if lsp.role == "ingress":
                 self._ingress_down(lsp, f"admission failed {rejected.error_code}/{rejected.error_value}: "
@@ -382,6 +418,20 @@ class Node:
                 self._error_upstream(lsp, ROUTING_PROBLEM, LABEL_ALLOCATION_FAILURE, out)
                 return
         self._install(lsp, out)
+
+    def _preempt(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        """Give a lower-priority LSP's bandwidth to a higher one: error 12 "Service preempted"
+        upstream and downstream (RFC 2205 appendix B), reservation and label released here."""
+        self.counters["preempted"] += 1
+        if lsp.role == "ingress":
+            self._ingress_down(lsp, "preempted by a higher-priority LSP", now, out)
+            return
+        node = self._address(lsp.out_interface)  # type: ignore[arg-type]
+        self._send(out, messages.resv_err(lsp, node, node, SERVICE_PREEMPTED, 0), lsp.out_interface,
+                   lsp.next_hop)  # type: ignore[arg-type]
+        self._error_upstream(lsp, SERVICE_PREEMPTED, 0, out)
+        self._unreserve(lsp, out)
+        lsp.out_label, lsp.resv_rro = None, ()
 
     def _priorities(self, lsp: Lsp) -> tuple[int, int]:
         attribute = lsp.objects.get("attribute")
@@ -414,6 +464,9 @@ class Node:
         if lsp.role == "ingress":
             lsp.up, lsp.reason, lsp.retry_s = True, None, 0.0
             self.counters["ingress LSP up"] += 1
+            name = lsp.tunnel.name  # type: ignore[union-attr]
+            if self.tunnels.get(name) == lsp.key:  # make-before-break: the new LSP is up, retire the old
+                self._remove_ingress(self._replacing.pop(name, None), out)
             return
         self._send_resv(lsp, now, out)
 
