@@ -1,8 +1,9 @@
 """One heap of deadlines for all soft-state timers of a node.
 
-Rescheduling never searches the heap: each timer key carries a generation,
-bumped on every (re)schedule or cancel, and stale heap entries are skipped when
-they surface.  Cost per refresh: one heap push and one pop.
+Rescheduling never searches the heap: each (re)schedule gives the key a fresh
+generation number, never reused, and heap entries whose generation is not the
+key's current one are skipped when they surface.  Cost per refresh: one heap
+push and one pop.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ class TimerHeap:
 
     def schedule(self, key: Hashable, deadline: float) -> None:
         """Fire ``key`` at ``deadline``, replacing any earlier schedule of it."""
-        generation = self._generation.get(key, 0) + 1
+        generation = next(self._order)  # unique: an old entry of a cancelled key can never match again
         self._generation[key] = generation
-        heapq.heappush(self._heap, (deadline, next(self._order), key, generation))
+        heapq.heappush(self._heap, (deadline, generation, key, generation))
 
     def cancel(self, key: Hashable) -> None:
         self._generation.pop(key, None)
