@@ -246,3 +246,20 @@ def test_equal_priority_does_not_preempt():
                                       hold_priority=3)))
     line.run(1.5)
     assert {r["name"]: r["state"] for r in line.lsps(0)} == {"a": "up", "b": "down"}
+
+
+def test_counters_per_neighbour_and_drop_reasons():
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(100.0)
+    snap = line.nodes[1].snapshot()
+    assert snap["neighbors"]["10.0.0.1"]["received PATH"] >= 3 and snap["neighbors"]["10.0.0.1"]["sent RESV"] >= 3
+    assert snap["neighbors"]["10.0.1.2"]["sent PATH"] >= 3 and snap["neighbors"]["10.0.1.2"]["received RESV"] >= 3
+    stray = MessageReceived(line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_out, "down",
+                            IPv4Address("10.0.1.2"))
+    line.nodes[1].handle(stray, line.now)  # a Path of an LSP we hold, from the wrong side: counted
+    line.nodes[1].handle(MessageReceived(Message(MsgType.HELLO, ()), "up", IPv4Address("10.0.0.1")), line.now)
+    drops = {k: v for k, v in line.nodes[1].snapshot()["counters"].items() if k.startswith("drop:")}
+    assert drops.get("drop: HELLO: HELLO missing") == 1
+    assert drops.get("drop: Path would leave on the interface it arrived on") == 1
+    assert line.lsps(1)[0]["state"] == "up"

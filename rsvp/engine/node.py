@@ -80,7 +80,9 @@ class Node:
         self._next_handle = 1
         self._timers = TimerHeap()
         self._local = (config.router_id, *(i.address for i in config.interfaces))
-        self.counters: collections.Counter[str] = collections.Counter()
+        self.counters: collections.Counter[str] = collections.Counter()  # by message type; drops by reason
+        self.neighbors: collections.defaultdict[str, collections.Counter[str]] = \
+            collections.defaultdict(collections.Counter)  # per neighbour address, by message type
 
     # --- the sans-IO interface ---------------------------------------------------------
 
@@ -138,6 +140,7 @@ class Node:
                              and lsp.installed),
             "labels_in_use": len(self.labels.in_use),
             "counters": dict(sorted(self.counters.items())),
+            "neighbors": {address: dict(sorted(c.items())) for address, c in sorted(self.neighbors.items())},
         }
 
     # --- timers and sending ------------------------------------------------------------
@@ -150,6 +153,7 @@ class Node:
         alert = message.msg_type in (MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF)
         out.append(Send(message, interface, destination, alert))
         self.counters[f"sent {message.name}"] += 1
+        self.neighbors[str(destination)][f"sent {message.name}"] += 1
 
     def _address(self, interface: str) -> IPv4Address:
         return self.config.interface(interface).address
@@ -245,6 +249,7 @@ class Node:
     def _received(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         message = event.message
         self.counters[f"received {message.name}"] += 1
+        self.neighbors[str(event.source)][f"received {message.name}"] += 1
         try:
             validate(message)
         except MalformedMessage as exc:
@@ -304,6 +309,9 @@ class Node:
                                  self.routes, self.config.is_local, self._local, received=ero_in is not None)
             if isinstance(route_out, EroError):
                 self._path_error(session, sender, objects["tspec"], event, ROUTING_PROBLEM, route_out.value, out)
+                return
+            if route_out.route.interface == event.interface:
+                self.counters["drop: Path would leave on the interface it arrived on"] += 1
                 return
         changed = (
             lsp is None or lsp.objects != objects or lsp.forward != forward or lsp.phop != hop.address
