@@ -13,7 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rsvp.wire import MalformedMessage, decode
-from rsvp.wire.model import KNOWN_CLASSES, OBJECT_TYPES, ClassNum, UnknownObject, UnknownRule
+from rsvp.wire.model import (
+    KNOWN_CLASSES,
+    OBJECT_TYPES,
+    ClassNum,
+    UnknownObject,
+    UnknownRule,
+)
 from rsvp.wire.objects import attributes as a
 from rsvp.wire.objects import core as c
 from rsvp.wire.objects import extra as x
@@ -21,30 +27,15 @@ from rsvp.wire.objects import gmpls_traffic as g
 from rsvp.wire.objects import te as t
 from rsvp.wire.objects.routes import UnknownSubobject
 
-V6A = "20010db8000000000000000000000001"
-V6B = "20010db8000000000000000000000002"
+from .wirehelp import BODY, V6A, V6B
+from .wirehelp import malformed as _malformed
+from .wirehelp import one as _one
+from .wirehelp import path_message as _message
+
 A1, A9 = IPv4Address("192.0.2.1"), IPv4Address("192.0.2.9")
 B1, B2 = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
-BODY = 12  # message offset of the first object's body: common header (8) + object header (4)
 
 
-def _message(*objects: str) -> bytes:
-    """A Path message with a zero (absent) checksum around the given object hex strings."""
-    body = bytes.fromhex("".join(o.replace(" ", "") for o in objects))
-    return bytes([0x10, 1, 0, 0, 64, 0]) + (8 + len(body)).to_bytes(2, "big") + body
-
-
-def _one(hexstr: str):
-    """Decode one object and check that it re-encodes to the same bytes."""
-    obj = decode(_message(hexstr)).objects[0]
-    assert obj.encode().hex() == hexstr.replace(" ", "")
-    return obj
-
-
-def _malformed(hexstr: str) -> MalformedMessage:
-    with pytest.raises(MalformedMessage) as info:
-        decode(_message(hexstr))
-    return info.value
 
 
 def _check_golden(hexstr: str, expected) -> None:

@@ -19,29 +19,10 @@ from rsvp.wire.objects import attributes as a
 from rsvp.wire.objects import integrity as i
 from rsvp.wire.objects import refresh as r
 
-V6A = "20010db8000000000000000000000001"
-V6B = "20010db8000000000000000000000002"
-BODY = 12  # message offset of the first object's body: common header (8) + object header (4)
-
-
-def _message(*objects: str) -> bytes:
-    """A Path message with a zero (absent) checksum around the given object hex strings."""
-    body = bytes.fromhex("".join(o.replace(" ", "") for o in objects))
-    return bytes([0x10, 1, 0, 0, 64, 0]) + (8 + len(body)).to_bytes(2, "big") + body
-
-
-def _one(hexstr: str):
-    """Decode one object and check that it re-encodes to the same bytes."""
-    obj = decode(_message(hexstr)).objects[0]
-    assert obj.encode().hex() == hexstr.replace(" ", "")
-    return obj
-
-
-def _malformed(hexstr: str) -> MalformedMessage:
-    with pytest.raises(MalformedMessage) as info:
-        decode(_message(hexstr))
-    return info.value
-
+from .wirehelp import BODY, V6A, V6B
+from .wirehelp import malformed as _malformed
+from .wirehelp import one as _one
+from .wirehelp import path_message as _message
 
 # --- refresh reduction (RFC 2961) ---------------------------------------------------------
 

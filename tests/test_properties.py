@@ -14,6 +14,7 @@ from rsvp.wire.model import OBJECT_TYPES, FixedRecord
 
 from .strategies import STRATEGIES, messages
 from .test_codec import PATH_2205, SCAPY_RESV
+from .wirehelp import path_message
 
 CORPUS = pathlib.Path(__file__).parent / "corpus"
 SEEDS = [SCAPY_RESV, PATH_2205, *seeds_from([str(pathlib.Path(__file__).parent.parent / "captures")])]
@@ -30,16 +31,13 @@ def test_object_round_trip(cls):
     @given(STRATEGIES[cls])
     def check(obj):
         raw = obj.encode()
-        again = decode(_wrap(raw)).objects[0]
+        again = decode(path_message(raw)).objects[0]
         assert again == obj
         assert again.encode() == raw
 
     check()
 
 
-def _wrap(body: bytes) -> bytes:
-    """A Path message with zero checksum around ``body``."""
-    return bytes([0x10, 1, 0, 0, 64, 0]) + (8 + len(body)).to_bytes(2, "big") + body
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -1,8 +1,8 @@
 """Fixed-size layouts: declared with construct, executed with :mod:`struct`.
 
 Every fixed-size body (or fixed-size head of a variable body) is declared once
-as a construct ``Struct`` whose field names are the model's field names.  At
-import time the declaration is *lowered* to one ``struct.Struct`` plus a few
+as a construct ``Struct`` whose field names are the model's field names.  When
+the module loads, the declaration is *lowered* to one ``struct.Struct`` plus a few
 per-field converters (addresses, 24-bit integers, NaN checks), and
 :meth:`Layout.compile` generates, per model class, a constructor-calling
 decoder and an encoder with no per-field interpretation left.  construct's own
