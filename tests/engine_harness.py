@@ -16,7 +16,7 @@ from rsvp.engine import (
     InstallLabel, Interface, LabelInstalled, LabelInstallFailed, LinkDown, MessageReceived, Node, NodeConfig,
     RemoveLabel, Route, Send, StaticRoutes,
 )
-from rsvp.wire import decode, encode
+from rsvp.wire import decode
 
 
 class Line:
@@ -70,7 +70,7 @@ class Line:
                 peer = index + 1 if action.interface == "down" else index - 1
                 interface = "up" if action.interface == "down" else "down"
                 source = self.nodes[index].config.interface(action.interface).address
-                self._push(self.now + self.delay, (peer, interface, source, encode(action.message), link))
+                self._push(self.now + self.delay, (peer, interface, source, action.data, link))
             elif isinstance(action, InstallLabel):
                 if action.handle in self.fail_installs:
                     self._push(self.now, (index, LabelInstallFailed(action.handle, "planted failure")))

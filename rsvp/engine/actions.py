@@ -15,7 +15,7 @@ from rsvp.wire import Message
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Send:
-    """Send ``message`` out of ``interface`` to IP ``destination``.
+    """Send ``message`` out of ``interface`` to IP ``destination``; ``data`` is its encoding.
 
     ``router_alert``: add the IP Router Alert option (Path, PathTear and
     ResvConf, RFC 2205 section 3.1.3), so each RSVP hop intercepts it.
@@ -25,6 +25,7 @@ class Send:
     interface: str
     destination: IPv4Address
     router_alert: bool = False
+    data: bytes = b""  # the encoded message (refreshes resend the same bytes without re-encoding)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -42,7 +42,7 @@ import random
 from ipaddress import IPv4Address
 from typing import Any
 
-from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, validate
+from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, encode, validate
 from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import intserv, routes, te
 
@@ -81,7 +81,7 @@ class Node:
         self._timers = TimerHeap()
         self._local = (config.router_id, *(i.address for i in config.interfaces))
         self.counters: collections.Counter[str] = collections.Counter()  # by message type; drops by reason
-        self.neighbors: collections.defaultdict[str, collections.Counter[str]] = \
+        self.neighbors: collections.defaultdict[int, collections.Counter[str]] = \
             collections.defaultdict(collections.Counter)  # per neighbour address, by message type
 
     # --- the sans-IO interface ---------------------------------------------------------
@@ -140,7 +140,7 @@ class Node:
                              and lsp.installed),
             "labels_in_use": len(self.labels.in_use),
             "counters": dict(sorted(self.counters.items())),
-            "neighbors": {address: dict(sorted(c.items())) for address, c in sorted(self.neighbors.items())},
+            "neighbors": {str(IPv4Address(a)): dict(sorted(c.items())) for a, c in sorted(self.neighbors.items())},
         }
 
     # --- timers and sending ------------------------------------------------------------
@@ -149,11 +149,14 @@ class Node:
         """Next refresh: uniformly in [0.5R, 1.5R] (RFC 2205 section 3.7)."""
         return now + self.config.refresh_s * self.rng.uniform(0.5, 1.5)
 
-    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> None:
+    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
+              data: bytes | None = None) -> None:
+        """Send ``message`` (``data``: its encoding when already known, as for refreshes)."""
         alert = message.msg_type in (MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF)
-        out.append(Send(message, interface, destination, alert))
-        self.counters[f"sent {message.name}"] += 1
-        self.neighbors[str(destination)][f"sent {message.name}"] += 1
+        out.append(Send(message, interface, destination, alert, data or encode(message)))
+        name = message.name
+        self.counters["sent " + name] += 1
+        self.neighbors[int(destination)]["sent " + name] += 1
 
     def _address(self, interface: str) -> IPv4Address:
         return self.config.interface(interface).address
@@ -178,14 +181,14 @@ class Node:
             if current.tunnel == tunnel:
                 return
             same_session = (current.key.session.end_point, current.key.session.tunnel_id) == \
-                (tunnel.destination, tunnel.tunnel_id)
+                (int(tunnel.destination), tunnel.tunnel_id)
             if same_session and current.up:
                 lsp_id = current.key.lsp_id % 0xFFFF + 1
                 self._remove_ingress(self._replacing.pop(tunnel.name, None), out)
                 self._replacing[tunnel.name] = current.key
             else:
                 self._remove_tunnel(tunnel.name, out)
-        key = LspKey(SessionKey(tunnel.destination, tunnel.tunnel_id, rid), rid, lsp_id)
+        key = LspKey(SessionKey(int(tunnel.destination), tunnel.tunnel_id, int(rid)), int(rid), lsp_id)
         rate = tunnel.bandwidth_bps / 8  # Int-serv rates are bytes per second (RFC 2210)
         flags = 0x04 | (messages.LABEL_RECORDING if tunnel.record_route else 0)
         lsp = Lsp(key, "ingress", tunnel, objects={
@@ -248,8 +251,11 @@ class Node:
 
     def _received(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         message = event.message
-        self.counters[f"received {message.name}"] += 1
-        self.neighbors[str(event.source)][f"received {message.name}"] += 1
+        name = message.name
+        self.counters["received " + name] += 1
+        self.neighbors[int(event.source)]["received " + name] += 1
+        if self._pure_refresh(event, now):
+            return
         try:
             validate(message)
         except MalformedMessage as exc:
@@ -264,6 +270,37 @@ class Node:
             self.counters[f"drop: {message.name} not supported"] += 1
             return
         handler(self, event, now, out)
+
+    def _pure_refresh(self, event: MessageReceived, now: float) -> bool:
+        """A Path or Resv made of the very objects of the last one processed for its LSP (decoded
+        objects are memoised, so a refresh reuses them) only moves the expiry: no validation, no
+        downstream work (RFC 2205 section 3.7)."""
+        message = event.message
+        if message.msg_type == MsgType.PATH:
+            sender = message.find(C.SENDER_TEMPLATE)
+        elif message.msg_type == MsgType.RESV:
+            sender = message.find(C.FILTER_SPEC)
+        else:
+            return False
+        session = message.find(C.SESSION)
+        if type(session) is not te.SessionLspTunnelIPv4 or not isinstance(sender, te.FilterSpecLspTunnelIPv4):
+            return False
+        lsp = self.lsps.get(_key(session, sender))
+        if lsp is None:
+            return False
+        objects = message.objects
+        if message.msg_type == MsgType.PATH:
+            if lsp.in_interface != event.interface or lsp.routes_version != getattr(self.routes, "version", None) \
+                    or not _same(lsp.path_in, objects):
+                return False
+            self._timers.schedule(("path expiry", lsp.key), now + lsp.path_lifetime_s)
+            self.counters["Path refresh"] += 1
+            return True
+        if lsp.out_interface != event.interface or not _same(lsp.resv_in, objects):
+            return False
+        self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
+        self.counters["Resv refresh"] += 1
+        return True
 
     def _rejected(self, event: MessageReceived, exc: MalformedMessage, out: list[Action]) -> None:
         """Unknown class/C-Type is answered (RFC 2205 section 3.10); other faults are dropped and counted."""
@@ -321,7 +358,9 @@ class Node:
         if lsp is None:
             lsp = self.lsps[key] = Lsp(key, role)
         refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
-        self._timers.schedule(("path expiry", key), now + lifetime_s(refresh_s, self.config.keep_multiplier))
+        lsp.path_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
+        self._timers.schedule(("path expiry", key), now + lsp.path_lifetime_s)
+        lsp.path_in, lsp.routes_version = message.objects, getattr(self.routes, "version", None)
         if not changed:
             self.counters["Path refresh"] += 1
             return
@@ -335,6 +374,8 @@ class Node:
             self._send_path(lsp, now, out)
         elif not lsp.installed and lsp.handle is None:
             self._reserve_egress(lsp, out)
+            if lsp.handle is None:
+                lsp.path_in = ()  # no label: let the next refresh try again
         elif lsp.installed:
             self._send_resv(lsp, now, out)
 
@@ -346,12 +387,13 @@ class Node:
         elif lsp.rro_in is not None:
             rro = (routes.RroIPv4(address), *lsp.rro_in)
         lsp.path_out = messages.path(lsp, address, self._refresh_ms, rro)
-        self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        lsp.path_data = encode(lsp.path_out)
+        self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop, lsp.path_data)  # type: ignore[arg-type]
         self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
 
     def _refresh_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         if lsp.path_out is not None:
-            self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop, lsp.path_data)  # type: ignore[arg-type]
             self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
 
     def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
@@ -378,20 +420,23 @@ class Node:
         for flow in message.objects:
             if not isinstance(flow, te.FilterSpecLspTunnelIPv4):
                 continue
-            lsp = self.lsps.get(LspKey(_session_key(session), flow.tunnel_sender, flow.lsp_id))
+            lsp = self.lsps.get(LspKey(_session_key(session), int(flow.tunnel_sender), flow.lsp_id))
             if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or lsp.path_out is None:
                 self.counters["drop: Resv without matching path state"] += 1  # or for an LSP awaiting retry
                 continue
             if not isinstance(label, te.Label):
                 self.counters["drop: Resv without an MPLS LABEL"] += 1
                 continue
-            self._timers.schedule(("resv expiry", lsp.key), now + lifetime_s(refresh_s, self.config.keep_multiplier))
+            lsp.resv_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
+            self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
             resv_rro = rro.subobjects if rro is not None else ()
             if lsp.out_label == label.label and lsp.resv_rro == resv_rro and (lsp.installed or lsp.handle):
                 self.counters["Resv refresh"] += 1
                 continue
             lsp.out_label, lsp.resv_rro = label.label, resv_rro
             self._reserve(lsp, now, out)
+            if lsp.handle is not None and len(message.objects) and flow is message.find(C.FILTER_SPEC):
+                lsp.resv_in = message.objects  # admitted: identical refreshes can skip all this
 
     def _reserve(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         """Admission on the outgoing interface, then a label and the forwarding entry (transit, ingress)."""
@@ -482,7 +527,7 @@ class Node:
         lsp = self._by_handle.pop(handle, None)
         if lsp is None:
             return
-        lsp.handle = None
+        lsp.handle, lsp.resv_in = None, ()
         self.counters["label install failed"] += 1
         if lsp.role == "ingress":
             self._ingress_down(lsp, f"label install failed: {reason}", now, out)
@@ -496,12 +541,13 @@ class Node:
             own = (routes.RroIPv4(address), routes.RroLabel(lsp.in_label, flags=0))  # type: ignore[arg-type]
             rro = own + tuple(lsp.resv_rro)
         lsp.resv_out = messages.resv(lsp, address, self._refresh_ms, rro)
-        self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        lsp.resv_data = encode(lsp.resv_out)
+        self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop, lsp.resv_data)  # type: ignore[arg-type]
         self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
 
     def _refresh_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         if lsp.resv_out is not None and lsp.installed:
-            self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+            self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop, lsp.resv_data)  # type: ignore[arg-type]
             self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
 
     def _path_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
@@ -593,7 +639,7 @@ class Node:
         if lsp.in_label is not None and lsp.role != "ingress":
             self.labels.release(lsp.in_label)
             lsp.in_label = None
-        lsp.resv_out = None
+        lsp.resv_out, lsp.resv_in = None, ()
         self._timers.cancel(("resv refresh", lsp.key))
         self._timers.cancel(("resv expiry", lsp.key))
 
@@ -608,13 +654,14 @@ class Node:
 
     def _describe(self, lsp: Lsp) -> dict[str, Any]:
         session = lsp.key.session
+        end_point, sender = IPv4Address(session.end_point), IPv4Address(lsp.key.sender)
         up = lsp.up if lsp.role == "ingress" else lsp.installed
         record = lsp.resv_rro if lsp.role == "ingress" else (lsp.rro_in or ())
         return {
-            "name": lsp.tunnel.name if lsp.tunnel else f"{session.end_point}/{session.tunnel_id}/{lsp.key.sender}",
+            "name": lsp.tunnel.name if lsp.tunnel else f"{end_point}/{session.tunnel_id}/{sender}",
             "role": lsp.role,
             "state": "up" if up else "down",
-            "destination": str(session.end_point),
+            "destination": str(end_point),
             "tunnel_id": session.tunnel_id,
             "lsp_id": lsp.key.lsp_id,
             "in_label": lsp.in_label,
@@ -625,12 +672,17 @@ class Node:
         }
 
 
+def _same(seen: tuple[Any, ...], objects: tuple[Any, ...]) -> bool:
+    """The same objects, by identity, in the same order."""
+    return len(seen) == len(objects) and all(a is b for a, b in zip(seen, objects))
+
+
 def _session_key(session: te.SessionLspTunnelIPv4) -> SessionKey:
-    return SessionKey(session.tunnel_end_point, session.tunnel_id, session.extended_tunnel_id)
+    return SessionKey(int(session.tunnel_end_point), session.tunnel_id, int(session.extended_tunnel_id))
 
 
 def _key(session: te.SessionLspTunnelIPv4, sender: te.FilterSpecLspTunnelIPv4) -> LspKey:
-    return LspKey(_session_key(session), sender.tunnel_sender, sender.lsp_id)
+    return LspKey(_session_key(session), int(sender.tunnel_sender), sender.lsp_id)
 
 
 _SESSION_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV, MsgType.PATH_TEAR, MsgType.RESV_TEAR,

@@ -16,7 +16,14 @@ class Route:
 
 
 class Routes(Protocol):
-    """What the engine needs from a routing table."""
+    """What the engine needs from a routing table.
+
+    ``version`` must change whenever an answer may have changed; the engine
+    then re-resolves next hops on the next refresh instead of trusting what it
+    resolved before.
+    """
+
+    version: int
 
     def route(self, destination: IPv4Address) -> Route | None:
         """Longest-prefix match towards ``destination``; None if unreachable."""
@@ -32,9 +39,11 @@ class StaticRoutes:
         self._connected = [(i.network, i.name) for i in interfaces]
         self._routes = sorted((routes or {}).items(), key=lambda item: -item[0].prefixlen)
         self._up = {i.name for i in interfaces}
+        self.version = 0
 
     def set_link(self, interface: str, up: bool) -> None:
         (self._up.add if up else self._up.discard)(interface)
+        self.version += 1
 
     def adjacent(self, address: IPv4Address) -> Route | None:
         for network, name in self._connected:

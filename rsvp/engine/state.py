@@ -17,18 +17,18 @@ from .config import Tunnel
 
 
 class SessionKey(NamedTuple):
-    """LSP_TUNNEL_IPv4 SESSION (RFC 3209 section 4.6.1.1)."""
+    """LSP_TUNNEL_IPv4 SESSION (RFC 3209 section 4.6.1.1); addresses as ints (they hash far faster)."""
 
-    end_point: IPv4Address
+    end_point: int
     tunnel_id: int
-    extended_tunnel_id: IPv4Address
+    extended_tunnel_id: int
 
 
 class LspKey(NamedTuple):
-    """A session and one sender (SENDER_TEMPLATE / FILTER_SPEC LSP_TUNNEL_IPv4)."""
+    """A session and one sender (SENDER_TEMPLATE / FILTER_SPEC LSP_TUNNEL_IPv4); the sender as an int."""
 
     session: SessionKey
-    sender: IPv4Address
+    sender: int
     lsp_id: int
 
 
@@ -47,6 +47,10 @@ class Lsp:
     ero_out: tuple[Any, ...] | None = None
     rro_in: tuple[Any, ...] | None = None
     path_out: Message | None = None
+    path_data: bytes = b""  # path_out encoded, resent as is on refresh
+    path_in: tuple[Any, ...] = ()  # the objects of the last Path processed, to spot pure refreshes
+    path_lifetime_s: float = 0.0
+    routes_version: int | None = None  # routing table version the next hop was resolved with
     # reservation state (from downstream) and what was installed and sent upstream
     out_label: int | None = None
     resv_rro: tuple[Any, ...] = ()
@@ -55,6 +59,9 @@ class Lsp:
     installed: bool = False
     admitted: bool = False
     resv_out: Message | None = None
+    resv_data: bytes = b""
+    resv_in: tuple[Any, ...] = ()  # the objects of the last Resv processed
+    resv_lifetime_s: float = 0.0
     # ingress bookkeeping
     up: bool = False
     reason: str | None = "signalling"

@@ -179,6 +179,7 @@ class SwappableRoutes:
     """
 
     def __init__(self, table: StaticRoutes) -> None:
+        self.version = 0
         self.table = table
 
     @property
@@ -188,6 +189,7 @@ class SwappableRoutes:
     @table.setter
     def table(self, table: StaticRoutes) -> None:
         self._table = table
+        self.version += 1
         self._routes: dict[IPv4Address, Route | None] = {}
         self._adjacent: dict[IPv4Address, Route | None] = {}
 

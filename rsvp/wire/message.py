@@ -32,6 +32,9 @@ class MsgType(enum.IntEnum):
     INTEGRITY_RESPONSE = 26
 
 
+_NAMES = {int(t): t.name for t in MsgType}
+
+
 @record
 class Message:
     """One RSVP message.
@@ -52,10 +55,7 @@ class Message:
 
     @property
     def name(self) -> str:
-        try:
-            return MsgType(self.msg_type).name
-        except ValueError:
-            return f"TYPE_{self.msg_type}"
+        return _NAMES.get(self.msg_type) or f"TYPE_{self.msg_type}"
 
     @property
     def refresh_reduction_capable(self) -> bool:
