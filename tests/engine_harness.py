@@ -114,3 +114,126 @@ class Line:
 
     def lsps(self, index: int) -> list[dict]:
         return self.nodes[index].snapshot()["lsps"]
+
+
+class TreeRoutes(StaticRoutes):
+    """Static unicast routes plus multicast routes for a loop-free topology: a group's traffic leaves
+    towards every member, except back where it came from (what ``multicast_routes`` answers)."""
+
+    def __init__(self, interfaces, table, members: dict, router_ids: dict, index: int) -> None:
+        super().__init__(interfaces, table)
+        self.members, self.router_ids, self.index = members, router_ids, index
+
+    def multicast_routes(self, source, group, in_interface):
+        found = {}
+        for member in self.members.get(group, ()):
+            if member == self.index:
+                continue
+            route = self.route(self.router_ids[member])
+            if route is not None and route.interface != in_interface:
+                found[route.interface] = route
+        return tuple(found.values())
+
+
+class Tree:
+    """Nodes joined by point-to-point links ``edges`` (pairs of node indices, no loops), for Int-serv
+    tests with several senders and receivers: link k = (a, b) gives a 10.1.k.1 on interface "to<b>"
+    and b 10.1.k.2 on "to<a>"; node i is 192.168.0.i.  ``groups`` maps a multicast group address to
+    the indices of its member nodes.  Same delivery and timer rules as :class:`Line`."""
+
+    def __init__(self, edges, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
+                 refresh_s: float = 30.0) -> None:
+        self.edges = list(edges)
+        self.now = 0.0
+        self.delay = delay
+        self.queue: list = []
+        self.order = itertools.count()
+        self.down: set[int] = set()
+        self.misaddressed = 0
+        self.groups: dict[IPv4Address, set[int]] = {}
+        size = 1 + max(max(e) for e in self.edges)
+        self.router_ids = {i: IPv4Address(f"192.168.0.{i}") for i in range(size)}
+        self.links: dict[tuple[int, int], int] = {}
+        interfaces: dict[int, list[Interface]] = {i: [] for i in range(size)}
+        neighbours: dict[int, list[int]] = {i: [] for i in range(size)}
+        for k, (a, b) in enumerate(self.edges):
+            self.links[(a, b)] = self.links[(b, a)] = k
+            interfaces[a].append(Interface(f"to{b}", IPv4Address(f"10.1.{k}.1"), bandwidth_bps))
+            interfaces[b].append(Interface(f"to{a}", IPv4Address(f"10.1.{k}.2"), bandwidth_bps))
+            neighbours[a].append(b)
+            neighbours[b].append(a)
+        self.nodes: list[Node] = []
+        self.routes: list[TreeRoutes] = []
+        for index in range(size):
+            first_hop = {index: None}
+            frontier = [index]
+            while frontier:  # breadth first: the first hop towards every other node
+                nxt = []
+                for here in frontier:
+                    for there in neighbours[here]:
+                        if there not in first_hop:
+                            first_hop[there] = there if here == index else first_hop[here]
+                            nxt.append(there)
+                frontier = nxt
+            table = {}
+            for other, hop in first_hop.items():
+                if hop is None:
+                    continue
+                route = Route(f"to{hop}", self.peer_address(index, hop))
+                table[IPv4Network(f"{self.router_ids[other]}/32")] = route
+                for k, (a, b) in enumerate(self.edges):
+                    if other in (a, b) and index not in (a, b):
+                        table.setdefault(IPv4Network(f"10.1.{k}.0/30"), route)
+            routes = TreeRoutes(tuple(interfaces[index]), table, self.groups, self.router_ids, index)
+            config = NodeConfig(self.router_ids[index], tuple(interfaces[index]), refresh_s=refresh_s)
+            self.nodes.append(Node(config, routes, random.Random(seed * 100 + index)))
+            self.routes.append(routes)
+
+    def peer_address(self, index: int, peer: int) -> IPv4Address:
+        """The address of ``peer`` on its link with ``index``."""
+        k = self.links[(index, peer)]
+        return IPv4Address(f"10.1.{k}.{2 if self.edges[k][1] == peer else 1}")
+
+    def address(self, index: int) -> IPv4Address:
+        return self.router_ids[index]
+
+    def handle(self, index: int, event) -> None:
+        self._perform(index, self.nodes[index].handle(event, self.now))
+
+    def _perform(self, index: int, actions) -> None:
+        for action in actions:
+            if not isinstance(action, Send):
+                continue
+            peer = int(action.interface.removeprefix("to"))
+            link = self.links[(index, peer)]
+            if action.destination != self.peer_address(index, peer):
+                self.misaddressed += 1
+            if link in self.down:
+                continue
+            source = self.nodes[index].config.interface(action.interface).address
+            heapq.heappush(self.queue, (self.now + self.delay, next(self.order),
+                                        (peer, f"to{index}", source, action.data, link)))
+
+    def run(self, until: float) -> None:
+        while True:
+            deadlines = [(d, i) for i, n in enumerate(self.nodes) if (d := n.next_deadline()) is not None]
+            timer = min(deadlines) if deadlines else (float("inf"), -1)
+            message_at = self.queue[0][0] if self.queue else float("inf")
+            when = min(timer[0], message_at)
+            if when > until:
+                self.now = until
+                return
+            self.now = when
+            if message_at <= timer[0]:
+                _, _, (peer, interface, source, raw, link) = heapq.heappop(self.queue)
+                if link not in self.down:
+                    self.handle(peer, MessageReceived(decode(raw), interface, source))
+            else:
+                self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
+
+    def sessions(self, index: int) -> list[dict]:
+        return self.nodes[index].snapshot()["sessions"]
+
+    def reserved(self, index: int, peer: int) -> float:
+        """Bandwidth admitted on ``index``'s interface towards ``peer``."""
+        return self.nodes[index].admission.reserved_bps(f"to{peer}")

@@ -175,3 +175,11 @@ def test_empty_routes():
     with pytest.raises(MalformedMessage, match="empty RECORD_ROUTE"):
         validate(Message(MsgType.PATH, head + (RecordRoute(()),)))
     validate(Message(MsgType.PATH, head + (ExplicitRoute((EroIPv4Prefix(A),)), RecordRoute((RroIPv4(A),)))))
+
+
+def test_resv_tear_may_omit_flowspecs():
+    """RFC 2205 section 3.1.6: FLOWSPECs in a ResvTear may be omitted, for any style."""
+    for style, flow in ((c.STYLE_WF, ()), (c.STYLE_FF, (FILTER,)), (c.STYLE_SE, (FILTER, FILTER))):
+        validate(Message(MsgType.RESV_TEAR, (SESSION, HOP, c.Style(0, style)) + flow))
+    with pytest.raises(MalformedMessage, match="WF: one FLOWSPEC"):
+        validate(Message(MsgType.RESV, (SESSION, HOP, TIME, c.Style(0, c.STYLE_WF))))

@@ -2,16 +2,18 @@
 
 from .actions import Action, InstallLabel, RemoveLabel, Send
 from .admission import Admission, BandwidthPolicy, Rejected, Request
-from .config import EroHop, Interface, NodeConfig, Tunnel, lifetime_s
+from .config import EroHop, FlowRequest, Interface, IntServSession, NodeConfig, TrafficSpec, Tunnel, lifetime_s
 from .events import (
-    Event, LabelInstalled, LabelInstallFailed, LinkDown, LinkUp, MessageReceived, TunnelAdded, TunnelRemoved,
+    Event, LabelInstalled, LabelInstallFailed, LinkDown, LinkUp, MessageReceived, ReservationRemoved,
+    ReservationRequested, SenderAdded, SenderRemoved, TunnelAdded, TunnelRemoved,
 )
 from .node import Node
 from .routing import Route, Routes, StaticRoutes
 
 __all__ = [
     "Action", "InstallLabel", "RemoveLabel", "Send", "Admission", "BandwidthPolicy", "Rejected", "Request",
-    "EroHop", "Interface", "NodeConfig", "Tunnel", "lifetime_s", "Event", "LabelInstalled", "LabelInstallFailed",
-    "LinkDown", "LinkUp", "MessageReceived", "TunnelAdded", "TunnelRemoved", "Node", "Route", "Routes",
-    "StaticRoutes",
+    "EroHop", "FlowRequest", "Interface", "IntServSession", "NodeConfig", "TrafficSpec", "Tunnel", "lifetime_s",
+    "Event", "LabelInstalled", "LabelInstallFailed", "LinkDown", "LinkUp", "MessageReceived", "ReservationRemoved",
+    "ReservationRequested", "SenderAdded", "SenderRemoved", "TunnelAdded", "TunnelRemoved", "Node", "Route",
+    "Routes", "StaticRoutes",
 ]

@@ -72,3 +72,37 @@ class NodeConfig:
 def lifetime_s(refresh_s: float, keep_multiplier: int) -> float:
     """State lifetime L for a peer refreshing every ``refresh_s`` (RFC 2205 section 3.7)."""
     return (keep_multiplier + 0.5) * 1.5 * refresh_s
+
+
+# --- Int-serv sessions (RFC 2205 with RFC 2210 objects): what hosts send and ask for --------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class IntServSession:
+    """An RFC 2205 IPv4 session (SESSION C-Type 1): destination address (unicast, or a multicast group),
+    IP protocol and destination port (0: none)."""
+
+    destination: IPv4Address
+    protocol_id: int = 17
+    destination_port: int = 0
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class TrafficSpec:
+    """A token bucket (RFC 2210 section 3.1) in operator units: rates in bits/s, sizes in bytes."""
+
+    rate_bps: float
+    bucket_bytes: float = 1500.0
+    peak_bps: float = float("inf")
+    min_policed_unit: int = 64
+    max_packet_size: int = 1500
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FlowRequest:
+    """A receiver's reservation request: Controlled-Load (RFC 2211) for ``traffic``, or Guaranteed
+    (RFC 2212) with service rate ``guaranteed_rate_bps`` (R, >= the token bucket rate) and slack term."""
+
+    traffic: TrafficSpec
+    guaranteed_rate_bps: float | None = None
+    slack_us: int = 0

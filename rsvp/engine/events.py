@@ -11,7 +11,7 @@ from ipaddress import IPv4Address
 
 from rsvp.wire import Message
 
-from .config import Tunnel
+from .config import FlowRequest, IntServSession, TrafficSpec, Tunnel
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,4 +63,46 @@ class LinkUp:
     interface: str
 
 
-Event = MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp
+# --- Int-serv hosts (RFC 2205 sessions, C-Type 1): the local application's requests -----------------
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SenderAdded:
+    """A local application starts sending to ``session`` from ``source_port`` (the router id is the
+    source address): the node originates Paths for it (changed ``tspec``: same event again)."""
+
+    session: IntServSession
+    source_port: int
+    tspec: TrafficSpec
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SenderRemoved:
+    session: IntServSession
+    source_port: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReservationRequested:
+    """A local receiver asks for a reservation in ``session`` (a new request replaces the old one).
+
+    ``style`` is "FF", "SE" or "WF".  ``senders`` limits FF and SE to those
+    (address, port) senders; None means every sender whose Path reaches this
+    node.  ``confirm`` asks for a ResvConf (RFC 2205 section 2.6).
+    """
+
+    session: IntServSession
+    style: str
+    flowspec: FlowRequest
+    senders: tuple[tuple[IPv4Address, int], ...] | None = None
+    confirm: bool = False
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class ReservationRemoved:
+    session: IntServSession
+
+
+IntServEvent = SenderAdded | SenderRemoved | ReservationRequested | ReservationRemoved
+Event = (MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp
+         | IntServEvent)

@@ -30,9 +30,12 @@ holding priority when that makes room (error 12 both ways); a changed tunnel
 is re-signalled make-before-break with the next LSP id, sharing bandwidth
 with the old LSP through the SE style.
 
-Not yet handled here (see the open issues): IPv6 and non-TE (Intserv)
-sessions, WF style and merging of several receivers with blockade state,
-ResvConf, Hello, refresh reduction and integrity.
+Classic RSVP sessions (SESSION C-Type 1: FF, SE and WF styles, merging,
+blockade state, ResvConf) are handled by :mod:`rsvp.engine.intserv`, which
+shares this node's timers, admission and sending.
+
+Not yet handled (see the open issues): IPv6 sessions, Hello, refresh
+reduction and integrity.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from typing import Any
 from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, encode, validate
 from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import intserv, routes, te
+from rsvp.wire.objects.core import SessionIPv4
 
 from . import messages
 from .actions import Action, InstallLabel, RemoveLabel, Send
@@ -58,6 +62,7 @@ from .labels import LabelsExhausted, LabelSpace
 from .routing import Routes
 from .state import Lsp, LspKey, SessionKey
 from .timers import TimerHeap
+from . import intserv as intserv_sessions  # RFC 2205 IPv4 (Int-serv) sessions
 
 L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
@@ -83,6 +88,7 @@ class Node:
         self.counters: collections.Counter[str] = collections.Counter()  # by message type; drops by reason
         self.neighbors: collections.defaultdict[int, collections.Counter[str]] = \
             collections.defaultdict(collections.Counter)  # per neighbour address, by message type
+        self.intserv = intserv_sessions.IntServ(self)
 
     # --- the sans-IO interface ---------------------------------------------------------
 
@@ -102,6 +108,8 @@ class Node:
             self._link_down(event.interface, now, out)
         elif isinstance(event, LinkUp):
             self.counters["link up"] += 1
+        elif isinstance(event, intserv_sessions.EVENTS):
+            self.intserv.handle(event, now, out)
         return out
 
     def next_deadline(self) -> float | None:
@@ -115,6 +123,9 @@ class Node:
                 lsp = self.lsps.get(tunnel_key) if tunnel_key else None
                 if lsp is not None and not lsp.up:
                     self._signal_ingress(lsp, now, out)
+                continue
+            if kind in intserv_sessions.TIMER_KINDS:
+                self.intserv.on_timer(kind, key, now, out)
                 continue
             lsp = self.lsps.get(key)
             if lsp is None:
@@ -141,6 +152,7 @@ class Node:
             "labels_in_use": len(self.labels.in_use),
             "counters": dict(sorted(self.counters.items())),
             "neighbors": {str(IPv4Address(a)): dict(sorted(c.items())) for a, c in sorted(self.neighbors.items())},
+            "sessions": self.intserv.snapshot(),
         }
 
     # --- timers and sending ------------------------------------------------------------
@@ -262,6 +274,9 @@ class Node:
             self._rejected(event, exc, out)
             return
         session = message.find(C.SESSION)
+        if type(session) is SessionIPv4:  # RFC 2205 IPv4 session (C-Type 1), ResvConf included
+            self.intserv.received(event, now, out)
+            return
         if message.msg_type in _SESSION_MESSAGES and not isinstance(session, te.SessionLspTunnelIPv4):
             self.counters["drop: session type not supported"] += 1
             return

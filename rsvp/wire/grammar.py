@@ -158,17 +158,17 @@ def _check_flow_descriptors(message: Message, needs_labels: bool, optional: bool
     flow = [o.class_num for o in message.objects if o.class_num in (C.FLOWSPEC, C.FILTER_SPEC, C.LABEL)]
     flowspecs, filters = flow.count(C.FLOWSPEC), flow.count(C.FILTER_SPEC)
     name = STYLE_NAMES[vector]
-    if optional and not flow:
+    if (optional or message.msg_type == MsgType.RESV_TEAR) and not flow:
         return
+    needs_flowspec = message.msg_type in (MsgType.RESV, MsgType.RESV_CONF)  # a ResvTear may omit it (3.1.6)
     if vector == STYLE_WF:
-        if flowspecs != 1 or filters:
+        if flowspecs > 1 or filters or (needs_flowspec and not flowspecs):
             raise MalformedMessage(f"{message.name} WF: one FLOWSPEC and no FILTER_SPEC expected", class_num=C.FLOWSPEC)
         return
     if not filters:
         raise MalformedMessage(f"{message.name} {name}: no FILTER_SPEC", class_num=C.FILTER_SPEC)
     if vector == STYLE_SE and flowspecs > 1:
         raise MalformedMessage(f"{message.name} SE: more than one FLOWSPEC", class_num=C.FLOWSPEC)
-    needs_flowspec = message.msg_type in (MsgType.RESV, MsgType.RESV_CONF)
     if needs_flowspec and flow[0] != C.FLOWSPEC:
         raise MalformedMessage(f"{message.name} {name}: flow descriptor does not start with FLOWSPEC",
                                class_num=C.FLOWSPEC)
