@@ -740,3 +740,25 @@ def test_any_churn_heals_once_the_network_is_quiet(events, seed, loss) -> None:
         link.spec = dataclasses.replace(link.spec, loss=0.0, duplicate=0.0, reorder=0.0)
     sim.run()
     check_healed(sim)
+
+
+def test_a_higher_priority_lsp_preempts_a_lower_one_on_a_narrow_link() -> None:
+    """Two LSPs that do not both fit: the one with the better setup priority takes the bandwidth."""
+    lsps = [
+        {"name": "low", "head": "N0", "tail": "N2", "bandwidth_bps": 6e6, "setup_priority": 7, "hold_priority": 7},
+        {"name": "high", "head": "N0", "tail": "N2", "bandwidth_bps": 6e6, "setup_priority": 0,
+         "hold_priority": 0},
+    ]
+    data = line(3, lsps=lsps, events=[{"at_s": 10, "action": "add-lsp", "target": "high"}], duration_s=120,
+                bandwidth_bps=10e6)
+    sim = real(data)
+    sim.run(9.0)
+    assert summary(sim)["lsps"]["low"]["state"] == "up"
+    sim.run(10.5)
+    preempted = summary(sim)["lsps"]["low"]
+    assert preempted["state"] == "down"
+    assert "12/0" in preempted["reason"] or "preempted" in preempted["reason"], preempted
+    sim.run()
+    result = summary(sim)["lsps"]
+    assert result["high"]["state"] == "up" and result["high"]["labels_consistent"]
+    assert result["low"]["state"] == "down" and result["low"]["reason"].startswith("PathErr 1/2")  # no room left
