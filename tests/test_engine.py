@@ -263,3 +263,24 @@ def test_counters_per_neighbour_and_drop_reasons():
     assert drops.get("drop: HELLO: HELLO missing") == 1
     assert drops.get("drop: Path would leave on the interface it arrived on") == 1
     assert line.lsps(1)[0]["state"] == "up"
+
+
+def test_paths_the_node_cannot_carry_are_refused_with_the_rfc_error():
+    from rsvp.wire.objects import intserv, te
+
+    line = Line(3)
+    path = _path_from_head(line)
+    cases = [
+        (intserv.SenderTSpec(()), (21, 4)),
+        (intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(-1.0, 1.0, 1.0, 0, 1500)), (21, 4)),
+        (intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(float("inf"), 1.0, 1.0, 0, 1500)), (21, 4)),
+        (te.LabelRequest(0x86DD), (24, 10)),
+        (te.GeneralizedLabelRequest(1, 1, 0x0800), (24, 10)),
+    ]
+    for replacement, expected in cases:
+        objects = tuple(replacement if o.class_num == replacement.class_num else o for o in path.objects)
+        actions = line.nodes[1].handle(MessageReceived(Message(path.msg_type, objects), "up",
+                                                       IPv4Address("10.0.0.1")), 0.0)
+        spec = [a for a in actions if isinstance(a, Send)][0].message.find(ClassNum.ERROR_SPEC)
+        assert (spec.error_code, spec.error_value) == expected, replacement
+        assert line.lsps(1) == []

@@ -41,6 +41,7 @@ reduction and integrity.
 from __future__ import annotations
 
 import collections
+import math
 import random
 from ipaddress import IPv4Address
 from typing import Any
@@ -66,6 +67,9 @@ from . import intserv as intserv_sessions  # RFC 2205 IPv4 (Int-serv) sessions
 
 L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
+TRAFFIC_CONTROL_ERROR, BAD_TSPEC = 21, 4  # RFC 2205 appendix B
+UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
+UNACCEPTABLE_LABEL = 6
 
 
 class Node:
@@ -353,6 +357,10 @@ class Node:
         if lsp is not None and lsp.role == "ingress":
             self.counters["drop: Path for our own LSP"] += 1
             return
+        refused = _unusable_path(objects)
+        if refused is not None:
+            self._path_error(session, sender, objects["tspec"], event, *refused, out)
+            return
         if self.config.is_local(session.tunnel_end_point):
             role, route_out = "egress", None
         else:
@@ -441,6 +449,11 @@ class Node:
                 continue
             if not isinstance(label, te.Label):
                 self.counters["drop: Resv without an MPLS LABEL"] += 1
+                continue
+            if label.label >= 1 << 20:  # not a 20-bit MPLS label (RFC 3032): 24/6 Unacceptable label value
+                node = self._address(lsp.out_interface)  # type: ignore[arg-type]
+                self._send(out, messages.resv_err(lsp, node, node, ROUTING_PROBLEM, UNACCEPTABLE_LABEL),
+                           lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
                 continue
             lsp.resv_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
             self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
@@ -685,6 +698,23 @@ class Node:
             "bandwidth_bps": lsp.bandwidth_bps,
             "reason": None if up else lsp.reason,
         }
+
+
+def _unusable_path(objects: dict[str, Any]) -> tuple[int, int] | None:
+    """The error for a Path this node cannot carry, or None.
+
+    The TSpec must be an Int-serv token bucket with a finite, non-negative rate
+    (21/4 Bad Tspec value, RFC 2205 appendix B); the label request must ask
+    for MPLS labels for IPv4 (24/10 Unsupported L3PID, RFC 3209 section 4.2.1).
+    """
+    tspec = objects["tspec"]
+    bucket = tspec.token_bucket if isinstance(tspec, intserv.SenderTSpec) else None
+    if bucket is None or not 0 <= bucket.rate < math.inf:
+        return TRAFFIC_CONTROL_ERROR, BAD_TSPEC
+    request = objects["label_request"]
+    if type(request) is not te.LabelRequest or request.l3pid != L3PID_IPV4:
+        return ROUTING_PROBLEM, UNSUPPORTED_L3PID
+    return None
 
 
 def _same(seen: tuple[Any, ...], objects: tuple[Any, ...]) -> bool:
