@@ -42,28 +42,52 @@ from __future__ import annotations
 
 import collections
 import math
-import random
 from ipaddress import IPv4Address
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rsvp.wire import MalformedMessage, Message, MsgType, UnknownObject, UnknownRule, encode, validate
+from rsvp.wire import (
+    MalformedMessage,
+    Message,
+    MsgType,
+    UnknownObject,
+    UnknownRule,
+    encode,
+    validate,
+)
 from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import intserv, routes, te
 from rsvp.wire.objects.core import SessionIPv4
 
+from . import intserv as intserv_sessions  # RFC 2205 IPv4 (Int-serv) sessions
 from . import messages
 from .actions import Action, InstallLabel, RemoveLabel, Send
 from .admission import Admission, BandwidthPolicy, Request
 from .config import NodeConfig, Tunnel, lifetime_s
-from .ero import LABEL_ALLOCATION_FAILURE, NO_ROUTE, ROUTING_LOOP, ROUTING_PROBLEM, EroError, next_hop
+from .ero import (
+    LABEL_ALLOCATION_FAILURE,
+    NO_ROUTE,
+    ROUTING_LOOP,
+    ROUTING_PROBLEM,
+    EroError,
+    next_hop,
+)
 from .events import (
-    Event, LabelInstalled, LabelInstallFailed, LinkDown, LinkUp, MessageReceived, TunnelAdded, TunnelRemoved,
+    Event,
+    LabelInstalled,
+    LabelInstallFailed,
+    LinkDown,
+    LinkUp,
+    MessageReceived,
+    TunnelAdded,
+    TunnelRemoved,
 )
 from .labels import LabelsExhausted, LabelSpace
 from .routing import Routes
 from .state import Lsp, LspKey, SessionKey
 from .timers import TimerHeap
-from . import intserv as intserv_sessions  # RFC 2205 IPv4 (Int-serv) sessions
+
+if TYPE_CHECKING:  # the engine is handed its randomness; it never imports a source of it
+    import random
 
 L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
