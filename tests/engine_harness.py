@@ -19,18 +19,59 @@ from rsvp.engine import (
 from rsvp.wire import decode
 
 
-class Line:
-    def __init__(self, size: int, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
-                 refresh_s: float = 30.0) -> None:
+class _Network:
+    """Time, the in-flight queue and the run loop shared by :class:`Line` and :class:`Tree`.
+
+    Queue items are (node, event) for install answers, or (peer, interface,
+    source, bytes, link) for messages, dropped when the link is down on arrival.
+    """
+
+    def __init__(self, delay: float) -> None:
         self.now = 0.0
         self.delay = delay
         self.queue: list = []
         self.order = itertools.count()
-        self.installed: dict[int, dict[int, InstallLabel]] = {}
-        self.fail_installs: set[int] = set()
         self.down: set[int] = set()
         self.last_loss = float("-inf")  # when a message was last lost on a down link
         self.nodes: list[Node] = []
+
+    def handle(self, index: int, event) -> None:
+        self._perform(index, self.nodes[index].handle(event, self.now))
+
+    def _push(self, when: float, item) -> None:
+        heapq.heappush(self.queue, (when, next(self.order), item))
+
+    def run(self, until: float) -> None:
+        """Deliver messages and fire timers in time order up to ``until``."""
+        while True:
+            deadlines = [(d, i) for i, n in enumerate(self.nodes) if (d := n.next_deadline()) is not None]
+            timer = min(deadlines) if deadlines else (float("inf"), -1)
+            message_at = self.queue[0][0] if self.queue else float("inf")
+            when = min(timer[0], message_at)
+            if when > until:
+                self.now = until
+                return
+            self.now = when
+            if message_at <= timer[0]:
+                _, _, item = heapq.heappop(self.queue)
+                if len(item) == 2:
+                    self.handle(*item)
+                    continue
+                peer, interface, source, raw, link = item
+                if link in self.down:  # the link failed while the message was on it
+                    self.last_loss = self.now
+                else:
+                    self.handle(peer, MessageReceived(decode(raw), interface, source))
+            else:
+                self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
+
+
+class Line(_Network):
+    def __init__(self, size: int, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
+                 refresh_s: float = 30.0) -> None:
+        super().__init__(delay)
+        self.installed: dict[int, dict[int, InstallLabel]] = {}
+        self.fail_installs: set[int] = set()
         self.routes: list[StaticRoutes] = []
         for index in range(size):
             interfaces = []
@@ -57,9 +98,6 @@ class Line:
     def address(self, index: int) -> IPv4Address:
         return self.nodes[index].config.router_id
 
-    def handle(self, index: int, event) -> None:
-        self._perform(index, self.nodes[index].handle(event, self.now))
-
     def _perform(self, index: int, actions) -> None:
         for action in actions:
             if isinstance(action, Send):
@@ -80,37 +118,10 @@ class Line:
             elif isinstance(action, RemoveLabel):
                 self.installed[index].pop(action.handle, None)
 
-    def _push(self, when: float, item) -> None:
-        heapq.heappush(self.queue, (when, next(self.order), item))
-
     def link_down(self, link: int) -> None:
         self.down.add(link)
         self.handle(link, LinkDown("down"))
         self.handle(link + 1, LinkDown("up"))
-
-    def run(self, until: float) -> None:
-        """Deliver messages and fire timers in time order up to ``until``."""
-        while True:
-            deadlines = [(d, i) for i, n in enumerate(self.nodes) if (d := n.next_deadline()) is not None]
-            timer = min(deadlines) if deadlines else (float("inf"), -1)
-            message_at = self.queue[0][0] if self.queue else float("inf")
-            when = min(timer[0], message_at)
-            if when > until:
-                self.now = until
-                return
-            self.now = when
-            if message_at <= timer[0]:
-                _, _, item = heapq.heappop(self.queue)
-                if len(item) == 2:
-                    self.handle(*item)
-                else:
-                    peer, interface, source, raw, link = item
-                    if link in self.down:  # the link failed while the message was on it
-                        self.last_loss = self.now
-                    else:
-                        self.handle(peer, MessageReceived(decode(raw), interface, source))
-            else:
-                self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
 
     def lsps(self, index: int) -> list[dict]:
         return self.nodes[index].snapshot()["lsps"]
@@ -135,7 +146,7 @@ class TreeRoutes(StaticRoutes):
         return tuple(found.values())
 
 
-class Tree:
+class Tree(_Network):
     """Nodes joined by point-to-point links ``edges`` (pairs of node indices, no loops), for Int-serv
     tests with several senders and receivers: link k = (a, b) gives a 10.1.k.1 on interface "to<b>"
     and b 10.1.k.2 on "to<a>"; node i is 192.168.0.i.  ``groups`` maps a multicast group address to
@@ -143,12 +154,8 @@ class Tree:
 
     def __init__(self, edges, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
                  refresh_s: float = 30.0) -> None:
+        super().__init__(delay)
         self.edges = list(edges)
-        self.now = 0.0
-        self.delay = delay
-        self.queue: list = []
-        self.order = itertools.count()
-        self.down: set[int] = set()
         self.misaddressed = 0
         self.groups: dict[IPv4Address, set[int]] = {}
         size = 1 + max(max(e) for e in self.edges)
@@ -162,7 +169,6 @@ class Tree:
             interfaces[b].append(Interface(f"to{a}", IPv4Address(f"10.1.{k}.2"), bandwidth_bps))
             neighbours[a].append(b)
             neighbours[b].append(a)
-        self.nodes: list[Node] = []
         self.routes: list[TreeRoutes] = []
         for index in range(size):
             first_hop = {index: None}
@@ -197,9 +203,6 @@ class Tree:
     def address(self, index: int) -> IPv4Address:
         return self.router_ids[index]
 
-    def handle(self, index: int, event) -> None:
-        self._perform(index, self.nodes[index].handle(event, self.now))
-
     def _perform(self, index: int, actions) -> None:
         for action in actions:
             if not isinstance(action, Send):
@@ -211,25 +214,7 @@ class Tree:
             if link in self.down:
                 continue
             source = self.nodes[index].config.interface(action.interface).address
-            heapq.heappush(self.queue, (self.now + self.delay, next(self.order),
-                                        (peer, f"to{index}", source, action.data, link)))
-
-    def run(self, until: float) -> None:
-        while True:
-            deadlines = [(d, i) for i, n in enumerate(self.nodes) if (d := n.next_deadline()) is not None]
-            timer = min(deadlines) if deadlines else (float("inf"), -1)
-            message_at = self.queue[0][0] if self.queue else float("inf")
-            when = min(timer[0], message_at)
-            if when > until:
-                self.now = until
-                return
-            self.now = when
-            if message_at <= timer[0]:
-                _, _, (peer, interface, source, raw, link) = heapq.heappop(self.queue)
-                if link not in self.down:
-                    self.handle(peer, MessageReceived(decode(raw), interface, source))
-            else:
-                self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
+            self._push(self.now + self.delay, (peer, f"to{index}", source, action.data, link))
 
     def sessions(self, index: int) -> list[dict]:
         return self.nodes[index].snapshot()["sessions"]
