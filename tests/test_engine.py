@@ -6,7 +6,9 @@ from ipaddress import IPv4Address
 
 import pytest
 
-from rsvp.engine import EroHop, MessageReceived, Send, Tunnel, TunnelAdded, TunnelRemoved, lifetime_s
+from rsvp.engine import (
+    EroHop, InstallLabel, LabelInstalled, MessageReceived, Send, Tunnel, TunnelAdded, TunnelRemoved, lifetime_s,
+)
 from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
 from rsvp.wire.objects.routes import RecordRoute, RroIPv4
 
@@ -284,3 +286,18 @@ def test_paths_the_node_cannot_carry_are_refused_with_the_rfc_error():
         spec = [a for a in actions if isinstance(a, Send)][0].message.find(ClassNum.ERROR_SPEC)
         assert (spec.error_code, spec.error_value) == expected, replacement
         assert line.lsps(1) == []
+
+
+def test_unknown_forward_objects_of_a_resv_travel_upstream():
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(1.0)
+    resv = line.nodes[2].lsps[next(iter(line.nodes[2].lsps))].resv_out
+    forward, ignore = UnknownObject(250, 9, b"\x0a\x0b\x0c\x0d"), UnknownObject(150, 9, b"\x01\x02\x03\x04")
+    actions = line.nodes[1].handle(MessageReceived(Message(resv.msg_type, resv.objects + (forward, ignore)),
+                                                   "down", IPv4Address("10.0.1.2")), line.now)
+    for action in actions:  # the swap is re-installed, then the Resv goes upstream
+        if isinstance(action, InstallLabel):
+            actions += line.nodes[1].handle(LabelInstalled(action.handle), line.now)
+    upstream = [a.message for a in actions if isinstance(a, Send) and a.message.msg_type is MsgType.RESV]
+    assert upstream and forward in upstream[-1].objects and ignore not in upstream[-1].objects

@@ -38,7 +38,7 @@ def resv(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ..
     style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
     bucket = o["tspec"].token_bucket
     objects: list[Any] = [
-        o["session"], _hop(hop_address), core.TimeValues(refresh_ms), style,
+        o["session"], _hop(hop_address), core.TimeValues(refresh_ms), *lsp.resv_forward, style,
         intserv.FlowSpec.controlled_load(bucket),
         te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
         te.Label(lsp.in_label),

@@ -464,6 +464,7 @@ class Node:
         label = message.find(C.LABEL)
         refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
         rro = message.find(C.RECORD_ROUTE)
+        forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         for flow in message.objects:
             if not isinstance(flow, te.FilterSpecLspTunnelIPv4):
                 continue
@@ -482,10 +483,11 @@ class Node:
             lsp.resv_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
             self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
             resv_rro = rro.subobjects if rro is not None else ()
-            if lsp.out_label == label.label and lsp.resv_rro == resv_rro and (lsp.installed or lsp.handle):
+            if lsp.out_label == label.label and lsp.resv_rro == resv_rro and lsp.resv_forward == forward \
+                    and (lsp.installed or lsp.handle):
                 self.counters["Resv refresh"] += 1
                 continue
-            lsp.out_label, lsp.resv_rro = label.label, resv_rro
+            lsp.out_label, lsp.resv_rro, lsp.resv_forward = label.label, resv_rro, forward
             self._reserve(lsp, now, out)
             if lsp.handle is not None and len(message.objects) and flow is message.find(C.FILTER_SPEC):
                 lsp.resv_in = message.objects  # admitted: identical refreshes can skip all this

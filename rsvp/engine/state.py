@@ -54,6 +54,7 @@ class Lsp:
     # reservation state (from downstream) and what was installed and sent upstream
     out_label: int | None = None
     resv_rro: tuple[Any, ...] = ()
+    resv_forward: tuple[Any, ...] = ()  # unknown 11bbbbbb objects of the downstream Resv, passed upstream
     in_label: int | None = None
     handle: int | None = None
     installed: bool = False
