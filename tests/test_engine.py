@@ -301,3 +301,19 @@ def test_unknown_forward_objects_of_a_resv_travel_upstream():
             actions += line.nodes[1].handle(LabelInstalled(action.handle), line.now)
     upstream = [a.message for a in actions if isinstance(a, Send) and a.message.msg_type is MsgType.RESV]
     assert upstream and forward in upstream[-1].objects and ignore not in upstream[-1].objects
+
+
+def test_expiry_follows_the_neighbours_latest_refresh_period():
+    """Lifetime L comes from the last TIME_VALUES: a neighbour that shortens R shortens L too."""
+    line = Line(2, refresh_s=30.0)
+    line.handle(0, TunnelAdded(tunnel(line, 1)))
+    line.run(1.0)
+    path = line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_out
+    from rsvp.wire.objects.core import TimeValues
+
+    fast = Message(path.msg_type, tuple(TimeValues(1000) if o.class_num == ClassNum.TIME_VALUES else o
+                                        for o in path.objects))
+    line.down.add(0)  # from now on the head's own refreshes are lost
+    line.nodes[1].handle(MessageReceived(fast, "up", IPv4Address("10.0.0.1")), line.now)
+    line.run(line.now + lifetime_s(1.0, 3) + 0.5)  # L for R = 1 s is 5.25 s, far below the 157.5 s of R = 30 s
+    assert line.lsps(1) == []

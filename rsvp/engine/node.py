@@ -163,9 +163,15 @@ class Node:
             elif kind == "resv refresh":
                 self._refresh_resv(lsp, now, out)
             elif kind == "path expiry":
+                if lsp.path_expires_at > now:  # refreshed since this was armed: sleep on
+                    self._timers.schedule((kind, key), lsp.path_expires_at)
+                    continue
                 self.counters["path state timed out"] += 1
                 self._path_gone(lsp, now, out)
             elif kind == "resv expiry":
+                if lsp.resv_expires_at > now:
+                    self._timers.schedule((kind, key), lsp.resv_expires_at)
+                    continue
                 self.counters["reservation timed out"] += 1
                 self._reservation_gone(lsp, "reservation timed out", now, out)
         return out
@@ -188,6 +194,19 @@ class Node:
     def _jittered(self, now: float) -> float:
         """Next refresh: uniformly in [0.5R, 1.5R] (RFC 2205 section 3.7)."""
         return now + self.config.refresh_s * self.rng.uniform(0.5, 1.5)
+
+    def _keep_path(self, lsp: Lsp, now: float) -> None:
+        """Path state lives another L.  The expiry timer is armed once and, when it fires early,
+        sleeps on until the latest expiry: a refresh costs an assignment, not a heap push.  It is
+        re-armed only if the expiry moved earlier (the neighbour shortened its R)."""
+        earlier, lsp.path_expires_at = lsp.path_expires_at, now + lsp.path_lifetime_s
+        if lsp.path_expires_at < earlier or not self._timers.pending(("path expiry", lsp.key)):
+            self._timers.schedule(("path expiry", lsp.key), lsp.path_expires_at)
+
+    def _keep_resv(self, lsp: Lsp, now: float) -> None:
+        earlier, lsp.resv_expires_at = lsp.resv_expires_at, now + lsp.resv_lifetime_s
+        if lsp.resv_expires_at < earlier or not self._timers.pending(("resv expiry", lsp.key)):
+            self._timers.schedule(("resv expiry", lsp.key), lsp.resv_expires_at)
 
     def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
               data: bytes | None = None) -> None:
@@ -336,12 +355,12 @@ class Node:
             if lsp.in_interface != event.interface or lsp.routes_version != getattr(self.routes, "version", None) \
                     or not _same(lsp.path_in, objects):
                 return False
-            self._timers.schedule(("path expiry", lsp.key), now + lsp.path_lifetime_s)
+            self._keep_path(lsp, now)
             self.counters["Path refresh"] += 1
             return True
         if lsp.out_interface != event.interface or not _same(lsp.resv_in, objects):
             return False
-        self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
+        self._keep_resv(lsp, now)
         self.counters["Resv refresh"] += 1
         return True
 
@@ -406,7 +425,7 @@ class Node:
             lsp = self.lsps[key] = Lsp(key, role)
         refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
         lsp.path_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
-        self._timers.schedule(("path expiry", key), now + lsp.path_lifetime_s)
+        self._keep_path(lsp, now)
         lsp.path_in, lsp.routes_version = message.objects, getattr(self.routes, "version", None)
         if not changed:
             self.counters["Path refresh"] += 1
@@ -481,7 +500,7 @@ class Node:
                            lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
                 continue
             lsp.resv_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
-            self._timers.schedule(("resv expiry", lsp.key), now + lsp.resv_lifetime_s)
+            self._keep_resv(lsp, now)
             resv_rro = rro.subobjects if rro is not None else ()
             if lsp.out_label == label.label and lsp.resv_rro == resv_rro and lsp.resv_forward == forward \
                     and (lsp.installed or lsp.handle):

@@ -50,6 +50,7 @@ class Lsp:
     path_data: bytes = b""  # path_out encoded, resent as is on refresh
     path_in: tuple[Any, ...] = ()  # the objects of the last Path processed, to spot pure refreshes
     path_lifetime_s: float = 0.0
+    path_expires_at: float = 0.0
     routes_version: int | None = None  # routing table version the next hop was resolved with
     # reservation state (from downstream) and what was installed and sent upstream
     out_label: int | None = None
@@ -63,6 +64,7 @@ class Lsp:
     resv_data: bytes = b""
     resv_in: tuple[Any, ...] = ()  # the objects of the last Resv processed
     resv_lifetime_s: float = 0.0
+    resv_expires_at: float = 0.0
     # ingress bookkeeping
     up: bool = False
     reason: str | None = "signalling"

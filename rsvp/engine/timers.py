@@ -25,6 +25,9 @@ class TimerHeap:
         self._generation[key] = generation
         heapq.heappush(self._heap, (deadline, generation, key, generation))
 
+    def pending(self, key: Hashable) -> bool:
+        return key in self._generation
+
     def cancel(self, key: Hashable) -> None:
         self._generation.pop(key, None)
 
