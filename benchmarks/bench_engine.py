@@ -92,18 +92,20 @@ def _build(paths: list[bytes], resvs: list[bytes], refresh_s: float) -> tuple[No
     return node, time.process_time() - start
 
 
-def run(count: int, refresh_s: float, memo: int) -> dict[str, float]:
+def run(count: int, refresh_s: float, memo: int, memory: bool = True) -> dict[str, float]:
     refresh_ms = int(refresh_s * 1000)
     paths = [path_bytes(i, refresh_ms) for i in range(count)]
     resvs = [resv_bytes(i, refresh_ms) for i in range(count)]
-    set_memo_size(memo)
-    gc.collect()
-    tracemalloc.start()  # memory from a first build (tracemalloc slows it down, so it is not timed)
-    before = tracemalloc.get_traced_memory()[0]
-    node, _ = _build(paths, resvs, refresh_s)
-    held = tracemalloc.get_traced_memory()[0] - before
-    tracemalloc.stop()
-    del node
+    held = float("nan")
+    if memory:  # memory from a first build (tracemalloc slows it down several times, so it is not timed)
+        set_memo_size(memo)
+        gc.collect()
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        node, _ = _build(paths, resvs, refresh_s)
+        held = tracemalloc.get_traced_memory()[0] - before
+        tracemalloc.stop()
+        del node
     set_memo_size(memo)  # a second build, timed, from cold memos
     gc.collect()
     node, setup_cpu = _build(paths, resvs, refresh_s)
@@ -135,11 +137,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--refresh", type=float, default=30.0, help="R in seconds (default 30)")
     parser.add_argument("--memo", type=int, default=1 << 17,
                         help="decode memo entries (rsvp.wire.model.set_memo_size; default 131072)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the (slow) tracemalloc measurement")
     args = parser.parse_args(argv)
     print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10}")
     for count in args.lsps:
         print(f"building {count} LSPs ...", file=sys.stderr)
-        result = run(count, args.refresh, args.memo)
+        result = run(count, args.refresh, args.memo, not args.no_memory)
         print(f"{count:8d} {result['setup_per_s']:10.0f} {result['cpu_share']:15.3f} {result['bytes_per_lsp']:10.0f}")
     return 0
 
