@@ -39,7 +39,7 @@ HEAD, TAIL = IPv4Address("192.168.0.1"), IPv4Address("192.168.0.3")
 
 
 def transit(refresh_s: float) -> Node:
-    interfaces = (Interface("up", IPv4Address("10.0.0.2"), 400e9), Interface("down", IPv4Address("10.0.1.1"), 400e9))
+    interfaces = (Interface("up", IPv4Address("10.0.0.2"), 2e12), Interface("down", IPv4Address("10.0.1.1"), 2e12))
     table = {IPv4Network(f"{TAIL}/32"): Route("down", DOWN), IPv4Network(f"{HEAD}/32"): Route("up", UP)}
     config = NodeConfig(IPv4Address("192.168.0.2"), interfaces, refresh_s=refresh_s)
     return Node(config, StaticRoutes(interfaces, table), random.Random(1))

@@ -65,9 +65,12 @@ class BandwidthPolicy:
         self._held: dict[object, Request] = {}
         self._used: dict[str, float] = dict.fromkeys(self._capacity, 0.0)
         self._groups: dict[tuple[str, object], dict[object, float]] = {}
+        self._holding: dict[tuple[str, int], dict[object, None]] = {}  # (interface, hold priority) -> keys
+
 
     def _add(self, request: Request) -> None:
         self._held[request.key] = request
+        self._holding.setdefault((request.interface, request.hold_priority), {})[request.key] = None
         if request.share_key is None:
             self._used[request.interface] += request.bandwidth_bps
             return
@@ -80,6 +83,10 @@ class BandwidthPolicy:
         request = self._held.pop(key, None)
         if request is None:
             return None
+        holders = self._holding[(request.interface, request.hold_priority)]
+        del holders[key]
+        if not holders:
+            del self._holding[(request.interface, request.hold_priority)]
         if request.share_key is None:
             self._used[request.interface] -= request.bandwidth_bps
             return request
@@ -114,9 +121,12 @@ class BandwidthPolicy:
         capacity = self._capacity.get(request.interface)
         if capacity is None:
             return []
-        weaker = sorted((r for r in self._held.values() if r.interface == request.interface
-                         and r.key != request.key and r.hold_priority > request.setup_priority),
-                        key=lambda r: (-r.hold_priority, -r.bandwidth_bps))
+        weaker = []  # lowest priority first (priorities 0-7, RFC 3209 section 4.7); only those levels are read
+        for priority in range(7, request.setup_priority, -1):
+            level = [self._held[k] for k in self._holding.get((request.interface, priority), ()) if k != request.key]
+            weaker.extend(sorted(level, key=lambda r: -r.bandwidth_bps))
+        if not weaker:
+            return []
         old = self._remove(request.key)
         taken: list[Request] = []
         for victim in weaker:
