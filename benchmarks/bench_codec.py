@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
     sizes = sum(map(len, wire)) / n
 
     def memo_on() -> None:
-        model.set_memo_size(1 << 17)
+        model.set_memo_size(1 << 20)
 
     def memo_off() -> None:
         model.set_memo_size(0)

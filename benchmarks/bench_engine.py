@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lsps", type=int, nargs="+", default=[10_000, 50_000, 100_000])
     parser.add_argument("--refresh", type=float, default=30.0, help="R in seconds (default 30)")
-    parser.add_argument("--memo", type=int, default=1 << 17,
-                        help="decode memo entries (rsvp.wire.model.set_memo_size; default 131072)")
+    parser.add_argument("--memo", type=int, default=1 << 20,
+                        help="decode memo entries (rsvp.wire.model.set_memo_size; default 1048576)")
     parser.add_argument("--no-memory", action="store_true", help="skip the (slow) tracemalloc measurement")
     args = parser.parse_args(argv)
     print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10}")

@@ -261,7 +261,7 @@ def test_decode_memos_are_bounded_and_can_be_disabled():
         assert not any(model.MEMOS)
         assert decode(PATH_2205) == decode(PATH_2205)
     finally:
-        model.set_memo_size(1 << 17)
+        model.set_memo_size(1 << 20)
 
 
 @settings(max_examples=300, deadline=None)
