@@ -181,8 +181,8 @@ class Node:
             "router_id": str(self.config.router_id),
             "lsps": [self._describe(lsp) for lsp in self.lsps.values()],
             "psb_count": len(self.lsps),
-            "rsb_count": sum(1 for lsp in self.lsps.values() if lsp.out_label is not None or lsp.role == "egress"
-                             and lsp.installed),
+            "rsb_count": sum(1 for lsp in self.lsps.values()
+                             if lsp.out_label is not None or (lsp.role == "egress" and lsp.installed)),
             "labels_in_use": len(self.labels.in_use),
             "counters": dict(sorted(self.counters.items())),
             "neighbors": {str(IPv4Address(a)): dict(sorted(c.items())) for a, c in sorted(self.neighbors.items())},
@@ -508,7 +508,7 @@ class Node:
                 continue
             lsp.out_label, lsp.resv_rro, lsp.resv_forward = label.label, resv_rro, forward
             self._reserve(lsp, now, out)
-            if lsp.handle is not None and len(message.objects) and flow is message.find(C.FILTER_SPEC):
+            if lsp.handle is not None and flow is message.find(C.FILTER_SPEC):
                 lsp.resv_in = message.objects  # admitted: identical refreshes can skip all this
 
     def _reserve(self, lsp: Lsp, now: float, out: list[Action]) -> None:

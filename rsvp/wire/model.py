@@ -173,7 +173,7 @@ class FixedRecord:
         raise TypeError(f"{cls.__name__} is not bound to its layout")
 
     def pack(self) -> bytes:  # replaced per class by _bind_layout
-        return self.LAYOUT.pack([getattr(self, n) for n in self.LAYOUT.names])
+        raise TypeError(f"{type(self).__name__} is not bound to its layout")
 
 
 class FixedObject(FixedRecord, RsvpObject):
