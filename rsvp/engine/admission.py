@@ -12,6 +12,7 @@ import dataclasses
 from typing import Protocol
 
 from .config import Interface
+from .flowspecs import Spec
 
 ADMISSION_FAILURE = 1  # RFC 2205 appendix B
 BANDWIDTH_UNAVAILABLE = 2  # error value under code 1
@@ -20,7 +21,13 @@ BANDWIDTH_UNAVAILABLE = 2  # error value under code 1
 @dataclasses.dataclass(frozen=True, slots=True)
 class Request:
     """One reservation on ``interface``; ``share_key`` groups reservations that share bandwidth
-    (the senders of one SE-style session, RFC 3209 section 2.5), None for a distinct (FF) one."""
+    (the senders of one SE-style session, RFC 3209 section 2.5), None for a distinct (FF) one.
+
+    ``spec`` is the Int-serv request behind ``bandwidth_bps`` (token bucket r, b, p, m, M and, for
+    Guaranteed service, R and S; bytes/s and bytes as on the wire, RFC 2210): policies that share
+    more than bandwidth (CPU, memory: ``admission.quasar``) read it.  ``key`` identifies the
+    reservation (for RSVP-TE an :class:`~rsvp.engine.state.LspKey`: session and sender).
+    """
 
     key: object
     interface: str
@@ -28,6 +35,7 @@ class Request:
     setup_priority: int = 7
     hold_priority: int = 0
     share_key: object | None = None
+    spec: Spec | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -665,7 +665,8 @@ class IntServ:
             old.filters = filters
             return None
         share = ("intserv", s.key, interface) if sender is None else None
-        rejected = self.node.admission.admit(Request(admission_key, interface, spec.bandwidth_bps, share_key=share))
+        rejected = self.node.admission.admit(Request(admission_key, interface, spec.bandwidth_bps, share_key=share,
+                                                          spec=spec))
         if rejected is not None:
             return rejected
         s.tcsbs[key] = Tcsb(spec, filters)

@@ -71,6 +71,7 @@ from .ero import (
     EroError,
     next_hop,
 )
+from .flowspecs import controlled_load
 from .events import (
     Event,
     LabelInstalled,
@@ -514,8 +515,10 @@ class Node:
     def _reserve(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         """Admission on the outgoing interface, then a label and the forwarding entry (transit, ingress)."""
         share = (lsp.key.session, lsp.key.sender) if lsp.shared else None
+        tspec = lsp.objects["tspec"]
         request = Request(lsp.key, lsp.out_interface, lsp.bandwidth_bps,  # type: ignore[arg-type]
-                          *self._priorities(lsp), share_key=share)
+                          *self._priorities(lsp), share_key=share,
+                          spec=controlled_load(tspec.token_bucket) if tspec.token_bucket else None)
         rejected = self.admission.admit(request)
         if rejected is not None:
             victims = self.admission.preemptable(request)
