@@ -71,7 +71,6 @@ from .ero import (
     EroError,
     next_hop,
 )
-from .flowspecs import controlled_load
 from .events import (
     Event,
     LabelInstalled,
@@ -82,6 +81,7 @@ from .events import (
     TunnelAdded,
     TunnelRemoved,
 )
+from .flowspecs import controlled_load
 from .labels import LabelsExhausted, LabelSpace
 from .routing import Routes
 from .state import Lsp, LspKey, SessionKey
