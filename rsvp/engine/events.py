@@ -15,6 +15,19 @@ from .config import FlowRequest, IntServSession, TrafficSpec, Tunnel
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
+class PacketReceived:
+    """An RSVP datagram (the IP payload, common header first) arrived on ``interface`` from IP source
+    ``source``: what a daemon or simulator hands over.  The node decodes it itself, so it can verify
+    integrity first and recognise a refresh by its bytes; a datagram that does not decode is counted
+    and dropped.  ``ip_ttl`` as in :class:`MessageReceived`."""
+
+    data: bytes
+    interface: str
+    source: IPv4Address
+    ip_ttl: int | None = None
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
 class MessageReceived:
     """A decoded RSVP message arrived on ``interface`` from IP source ``source``.
 
@@ -104,5 +117,5 @@ class ReservationRemoved:
 
 
 IntServEvent = SenderAdded | SenderRemoved | ReservationRequested | ReservationRemoved
-Event = (MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp
+Event = (PacketReceived | MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp
          | IntServEvent)

@@ -51,6 +51,7 @@ from rsvp.wire import (
     MsgType,
     UnknownObject,
     UnknownRule,
+    decode,
     encode,
     validate,
 )
@@ -78,6 +79,7 @@ from .events import (
     LinkDown,
     LinkUp,
     MessageReceived,
+    PacketReceived,
     TunnelAdded,
     TunnelRemoved,
 )
@@ -123,7 +125,9 @@ class Node:
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []
-        if isinstance(event, MessageReceived):
+        if isinstance(event, PacketReceived):
+            self._packet(event, now, out)
+        elif isinstance(event, MessageReceived):
             self._received(event, now, out)
         elif isinstance(event, TunnelAdded):
             self._add_tunnel(event.tunnel, now, out)
@@ -308,6 +312,14 @@ class Node:
         self._cancel_all(lsp)
 
     # --- receiving -------------------------------------------------------------------------
+
+    def _packet(self, event: PacketReceived, now: float, out: list[Action]) -> None:
+        try:
+            message = decode(event.data)
+        except MalformedMessage as exc:
+            self.counters[f"drop: undecodable: {exc.reason}"] += 1
+            return
+        self._received(MessageReceived(message, event.interface, event.source, event.ip_ttl), now, out)
 
     def _received(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         message = event.message
