@@ -13,10 +13,9 @@ import random
 from ipaddress import IPv4Address, IPv4Network
 
 from rsvp.engine import (
-    InstallLabel, Interface, LabelInstalled, LabelInstallFailed, LinkDown, MessageReceived, Node, NodeConfig,
+    InstallLabel, Interface, LabelInstalled, LabelInstallFailed, LinkDown, Node, NodeConfig, PacketReceived,
     RemoveLabel, Route, Send, StaticRoutes,
 )
-from rsvp.wire import decode
 
 
 class _Network:
@@ -61,7 +60,7 @@ class _Network:
                 if link in self.down:  # the link failed while the message was on it
                     self.last_loss = self.now
                 else:
-                    self.handle(peer, MessageReceived(decode(raw), interface, source))
+                    self.handle(peer, PacketReceived(raw, interface, source))
             else:
                 self._perform(timer[1], self.nodes[timer[1]].on_timer(self.now))
 

@@ -9,7 +9,7 @@ import pytest
 from rsvp.engine import (
     EroHop, InstallLabel, LabelInstalled, MessageReceived, Send, Tunnel, TunnelAdded, TunnelRemoved, lifetime_s,
 )
-from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
+from rsvp.wire import ClassNum, Message, MsgType, UnknownObject, decode
 from rsvp.wire.objects.routes import RecordRoute, RroIPv4
 
 from .engine_harness import Line
@@ -257,7 +257,7 @@ def test_counters_per_neighbour_and_drop_reasons():
     snap = line.nodes[1].snapshot()
     assert snap["neighbors"]["10.0.0.1"]["received PATH"] >= 3 and snap["neighbors"]["10.0.0.1"]["sent RESV"] >= 3
     assert snap["neighbors"]["10.0.1.2"]["sent PATH"] >= 3 and snap["neighbors"]["10.0.1.2"]["received RESV"] >= 3
-    stray = MessageReceived(line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_out, "down",
+    stray = MessageReceived(decode(line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_data), "down",
                             IPv4Address("10.0.1.2"))
     line.nodes[1].handle(stray, line.now)  # a Path of an LSP we hold, from the wrong side: counted
     line.nodes[1].handle(MessageReceived(Message(MsgType.HELLO, ()), "up", IPv4Address("10.0.0.1")), line.now)
@@ -292,7 +292,7 @@ def test_unknown_forward_objects_of_a_resv_travel_upstream():
     line = Line(3)
     line.handle(0, TunnelAdded(tunnel(line, 2)))
     line.run(1.0)
-    resv = line.nodes[2].lsps[next(iter(line.nodes[2].lsps))].resv_out
+    resv = decode(line.nodes[2].lsps[next(iter(line.nodes[2].lsps))].resv_data)
     forward, ignore = UnknownObject(250, 9, b"\x0a\x0b\x0c\x0d"), UnknownObject(150, 9, b"\x01\x02\x03\x04")
     actions = line.nodes[1].handle(MessageReceived(Message(resv.msg_type, resv.objects + (forward, ignore)),
                                                    "down", IPv4Address("10.0.1.2")), line.now)
@@ -308,7 +308,7 @@ def test_expiry_follows_the_neighbours_latest_refresh_period():
     line = Line(2, refresh_s=30.0)
     line.handle(0, TunnelAdded(tunnel(line, 1)))
     line.run(1.0)
-    path = line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_out
+    path = decode(line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_data)
     from rsvp.wire.objects.core import TimeValues
 
     fast = Message(path.msg_type, tuple(TimeValues(1000) if o.class_num == ClassNum.TIME_VALUES else o

@@ -23,7 +23,7 @@ from rsvp.engine import (
     LabelInstallFailed,
     LinkDown,
     LinkUp,
-    MessageReceived,
+    PacketReceived,
     RemoveLabel,
     Send,
     TunnelAdded,
@@ -43,7 +43,7 @@ from rsvp.sim import (
 from rsvp.sim.__main__ import main
 from rsvp.sim.scenario import from_dict
 from rsvp.sim.topology import link_addresses
-from rsvp.wire import Message, MsgType
+from rsvp.wire import Message, MsgType, decode, encode
 from rsvp.wire.objects import core
 
 # --- scenario builders ----------------------------------------------------------------------
@@ -107,18 +107,18 @@ class Probe:
             address = self.config.interface(interface).address
             message = Message(MsgType.PATH, (core.SessionIPv4(IPv4Address("198.51.100.1"), 17),
                                              core.RsvpHopIPv4(address, seq), core.TimeValues(30000)))
-            out.append(Send(message, interface, IPv4Address("198.51.100.1"), router_alert=True))
+            out.append(Send(encode(message), interface, IPv4Address("198.51.100.1"), router_alert=True))
         return out
 
     def snapshot(self):
         return {"router_id": str(self.config.router_id), "lsps": [], "psb_count": 0, "rsb_count": 0,
                 "counters": {}}
 
-    def received(self) -> list[tuple[float, MessageReceived]]:
-        return [(t, e) for t, e in self.events if isinstance(e, MessageReceived)]
+    def received(self) -> list[tuple[float, PacketReceived]]:
+        return [(t, e) for t, e in self.events if isinstance(e, PacketReceived)]
 
     def seqs(self) -> list[int]:
-        return [e.message.objects[1].logical_interface_handle for _, e in self.received()]
+        return [decode(e.data).objects[1].logical_interface_handle for _, e in self.received()]
 
 
 class Probes:
@@ -297,7 +297,7 @@ def test_delay_interface_source_and_ttl() -> None:
     [(at, event)] = probes.of(1).received()
     assert at == pytest.approx(1.005)
     assert event.interface == "to-N0" and event.source == IPv4Address("10.0.1.1") and event.ip_ttl == 255
-    assert event.message.objects[1].logical_interface_handle == 7
+    assert decode(event.data).objects[1].logical_interface_handle == 7
     assert sim.nodes["N0"].sent == {"PATH": 1} and sim.nodes["N1"].received == {"PATH": 1}
 
 
@@ -423,7 +423,7 @@ def test_kill_drops_everything_and_restart_is_a_fresh_node() -> None:
     assert sim.links[0].counters["dropped_node_down"] == 1
     assert probes.of(0).seqs() == [50, 51]  # the fresh instance's plan; 50 was overdue at restart
     assert second.rng is not first.rng and second.rng.random() != first.rng.random()
-    told = [e for _, e in second.events if not isinstance(e, (MessageReceived, LabelInstalled))]
+    told = [e for _, e in second.events if not isinstance(e, (PacketReceived, LabelInstalled))]
     assert [type(e).__name__ for e in told] == ["LinkDown", "TunnelAdded"] and told[0] == LinkDown("to-N2")
     assert probes.of(0).routes.route(rid(1)).interface == "to-N1"
     assert sim.nodes["N1"].restarts == 1 and summary(sim)["nodes"]["N1"]["running"] is True
@@ -438,7 +438,7 @@ def test_an_engine_exception_names_node_and_time() -> None:
 
     plans = {rid(0): [(1.0, "to-N1", 1)]}
     sim = Simulation(from_dict(line(2)), lambda c, r, g: Broken(c, r, g, plans.get(c.router_id, ())))
-    with pytest.raises(SimulationError, match=r"node N1 raised in MessageReceived at t=1\.002000s"):
+    with pytest.raises(SimulationError, match=r"node N1 raised in PacketReceived at t=1\.002000s"):
         sim.run()
 
 

@@ -10,22 +10,31 @@ from __future__ import annotations
 import dataclasses
 from ipaddress import IPv4Address
 
-from rsvp.wire import Message
+from rsvp.wire import Message, decode
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class Send:
-    """Send ``message`` out of ``interface`` to IP ``destination``; ``data`` is its encoding.
+    """Send the RSVP message ``data`` (encoded, checksum included) out of ``interface`` to IP
+    ``destination``.  Refreshes resend the very bytes sent before.
 
     ``router_alert``: add the IP Router Alert option (Path, PathTear and
     ResvConf, RFC 2205 section 3.1.3), so each RSVP hop intercepts it.
     """
 
-    message: Message
+    data: bytes
     interface: str
     destination: IPv4Address
     router_alert: bool = False
-    data: bytes = b""  # the encoded message (refreshes resend the same bytes without re-encoding)
+
+    @property
+    def message(self) -> Message:
+        """``data`` decoded (for observers and tests; decoding is not free)."""
+        return decode(self.data)
+
+    @property
+    def msg_type(self) -> int:
+        return self.data[1]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

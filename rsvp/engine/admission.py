@@ -72,7 +72,7 @@ class BandwidthPolicy:
         self._capacity = {i.name: i.bandwidth_bps * i.max_reservable for i in interfaces}
         self._held: dict[object, Request] = {}
         self._used: dict[str, float] = dict.fromkeys(self._capacity, 0.0)
-        self._groups: dict[tuple[str, object], dict[object, float]] = {}
+        self._groups: dict[str, dict[object, dict[object, float]]] = {i.name: {} for i in interfaces}
         self._holding: dict[tuple[str, int], dict[object, None]] = {}  # (interface, hold priority) -> keys
 
 
@@ -82,7 +82,7 @@ class BandwidthPolicy:
         if request.share_key is None:
             self._used[request.interface] += request.bandwidth_bps
             return
-        group = self._groups.setdefault((request.interface, request.share_key), {})
+        group = self._groups[request.interface].setdefault(request.share_key, {})
         before = max(group.values(), default=0.0)
         group[request.key] = request.bandwidth_bps
         self._used[request.interface] += max(group.values()) - before
@@ -98,13 +98,13 @@ class BandwidthPolicy:
         if request.share_key is None:
             self._used[request.interface] -= request.bandwidth_bps
             return request
-        group_key = (request.interface, request.share_key)
-        group = self._groups[group_key]
+        groups = self._groups[request.interface]
+        group = groups[request.share_key]
         before = max(group.values())
         del group[key]
         self._used[request.interface] -= before - max(group.values(), default=0.0)
         if not group:
-            del self._groups[group_key]
+            del groups[request.share_key]
         return request
 
     def admit(self, request: Request) -> Rejected | None:

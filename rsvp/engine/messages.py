@@ -18,27 +18,25 @@ def _hop(address: IPv4Address) -> core.RsvpHopIPv4:
 
 
 def path(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ...] | None) -> Message:
-    o = lsp.objects
-    objects: list[Any] = [o["session"], _hop(hop_address), core.TimeValues(refresh_ms)]
+    objects: list[Any] = [lsp.session, _hop(hop_address), core.TimeValues(refresh_ms)]
     if lsp.ero_out is not None:
         objects.append(routes.ExplicitRoute(lsp.ero_out))
-    objects.append(o["label_request"])
-    if "attribute" in o:
-        objects.append(o["attribute"])
+    objects.append(lsp.label_request)
+    if lsp.attribute is not None:
+        objects.append(lsp.attribute)
     objects.extend(lsp.forward)
-    objects += [o["sender"], o["tspec"]]
+    objects += [lsp.sender, lsp.tspec]
     if rro is not None:
         objects.append(routes.RecordRoute(rro))
     return Message(MsgType.PATH, tuple(objects), send_ttl=255)
 
 
 def resv(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ...] | None) -> Message:
-    o = lsp.objects
-    sender = o["sender"]
+    sender = lsp.sender
     style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
-    bucket = o["tspec"].token_bucket
+    bucket = lsp.tspec.token_bucket
     objects: list[Any] = [
-        o["session"], _hop(hop_address), core.TimeValues(refresh_ms), *lsp.resv_forward, style,
+        lsp.session, _hop(hop_address), core.TimeValues(refresh_ms), *lsp.resv_forward, style,
         intserv.FlowSpec.controlled_load(bucket),
         te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
         te.Label(lsp.in_label),
@@ -49,16 +47,14 @@ def resv(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ..
 
 
 def path_tear(lsp: Lsp, hop_address: IPv4Address) -> Message:
-    o = lsp.objects
-    return Message(MsgType.PATH_TEAR, (o["session"], _hop(hop_address), o["sender"], o["tspec"]), send_ttl=255)
+    return Message(MsgType.PATH_TEAR, (lsp.session, _hop(hop_address), lsp.sender, lsp.tspec), send_ttl=255)
 
 
 def resv_tear(lsp: Lsp, hop_address: IPv4Address) -> Message:
-    o = lsp.objects
-    sender = o["sender"]
+    sender = lsp.sender
     style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
     return Message(MsgType.RESV_TEAR, (
-        o["session"], _hop(hop_address), style, te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
+        lsp.session, _hop(hop_address), style, te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
     ), send_ttl=255)
 
 
@@ -70,11 +66,10 @@ def path_err(session: Any, sender: Any, tspec: Any, node: IPv4Address, code: int
 
 
 def resv_err(lsp: Lsp, hop_address: IPv4Address, node: IPv4Address, code: int, value: int) -> Message:
-    o = lsp.objects
-    sender = o["sender"]
+    sender = lsp.sender
     style = core.Style(0, core.STYLE_SE if lsp.shared else core.STYLE_FF)
     return Message(MsgType.RESV_ERR, (
-        o["session"], _hop(hop_address), core.ErrorSpecIPv4(node, 0, code, value), style,
-        intserv.FlowSpec.controlled_load(o["tspec"].token_bucket),
+        lsp.session, _hop(hop_address), core.ErrorSpecIPv4(node, 0, code, value), style,
+        intserv.FlowSpec.controlled_load(lsp.tspec.token_bucket),
         te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
     ), send_ttl=255)

@@ -22,8 +22,15 @@ neighbour stops refreshing expires after L = (K + 0.5) * 1.5 * R, with R taken
 from that neighbour's TIME_VALUES.  A refresh that changes nothing only moves
 the expiry; a changed one is forwarded at once.  Tears and errors unwind the
 same records; an ingress LSP that goes down keeps its reason and is retried
-with exponential back-off.  All timers live in one heap
-(:class:`~rsvp.engine.timers.TimerHeap`).
+with exponential back-off.  Each LSP's refresh and expiry deadlines are kept
+on its record, which is filed once under the earliest of them
+(:class:`~rsvp.engine.wakeups.Wakeups`); rarer timers (ingress retries,
+Int-serv sessions) live in a heap (:class:`~rsvp.engine.timers.TimerHeap`).
+
+A datagram byte-identical to the last Path or Resv processed for an LSP is a
+pure refresh: it is recognised by its hash before any decoding and only
+moves the expiry (a 64-bit SipHash with a per-process key: two different
+messages from a neighbour collide with probability about 2**-64 per pair).
 
 Admission failure on an outgoing interface preempts reservations of lower
 holding priority when that makes room (error 12 both ways); a changed tunnel
@@ -41,6 +48,7 @@ reduction and integrity.
 from __future__ import annotations
 
 import collections
+import functools
 import math
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
@@ -55,6 +63,7 @@ from rsvp.wire import (
     encode,
     validate,
 )
+from rsvp.wire.message import type_name
 from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import intserv, routes, te
 from rsvp.wire.objects.core import SessionIPv4
@@ -83,11 +92,12 @@ from .events import (
     TunnelAdded,
     TunnelRemoved,
 )
-from .flowspecs import controlled_load
+from .flowspecs import Spec, controlled_load
 from .labels import LabelsExhausted, LabelSpace
 from .routing import Routes
-from .state import Lsp, LspKey, SessionKey
+from .state import NEVER, Lsp, LspKey, SessionKey
 from .timers import TimerHeap
+from .wakeups import Wakeups
 
 if TYPE_CHECKING:  # the engine is handed its randomness; it never imports a source of it
     import random
@@ -114,7 +124,10 @@ class Node:
         self._replacing: dict[str, LspKey] = {}  # tunnel name -> the LSP a make-before-break replaces
         self._by_handle: dict[int, Lsp] = {}
         self._next_handle = 1
-        self._timers = TimerHeap()
+        self._timers = TimerHeap()  # ingress retries and Int-serv sessions
+        self._wakeups = Wakeups()  # LSP records, by their earliest refresh or expiry deadline
+        self._seen: dict[int, Lsp] = {}  # hash of the last Path / Resv datagram processed -> its LSP
+        self._arriving: int | None = None  # hash of the datagram being processed (None: given decoded)
         self._local = (config.router_id, *(i.address for i in config.interfaces))
         self.counters: collections.Counter[str] = collections.Counter()  # by message type; drops by reason
         self.neighbors: collections.defaultdict[int, collections.Counter[str]] = \
@@ -146,39 +159,23 @@ class Node:
         return out
 
     def next_deadline(self) -> float | None:
-        return self._timers.next_deadline()
+        timer, wakeup = self._timers.next_deadline(), self._wakeups.next_deadline()
+        if timer is None or wakeup is None:
+            return wakeup if timer is None else timer
+        return min(timer, wakeup)
 
     def on_timer(self, now: float) -> list[Action]:
         out: list[Action] = []
+        for lsp in self._wakeups.pop_due(now):
+            self._wake(lsp, now, out)
         for kind, key in self._timers.pop_due(now):
             if kind == "retry":
                 tunnel_key = self.tunnels.get(key)
                 lsp = self.lsps.get(tunnel_key) if tunnel_key else None
                 if lsp is not None and not lsp.up:
                     self._signal_ingress(lsp, now, out)
-                continue
-            if kind in intserv_sessions.TIMER_KINDS:
+            else:
                 self.intserv.on_timer(kind, key, now, out)
-                continue
-            lsp = self.lsps.get(key)
-            if lsp is None:
-                continue
-            if kind == "path refresh":
-                self._refresh_path(lsp, now, out)
-            elif kind == "resv refresh":
-                self._refresh_resv(lsp, now, out)
-            elif kind == "path expiry":
-                if lsp.path_expires_at > now:  # refreshed since this was armed: sleep on
-                    self._timers.schedule((kind, key), lsp.path_expires_at)
-                    continue
-                self.counters["path state timed out"] += 1
-                self._path_gone(lsp, now, out)
-            elif kind == "resv expiry":
-                if lsp.resv_expires_at > now:
-                    self._timers.schedule((kind, key), lsp.resv_expires_at)
-                    continue
-                self.counters["reservation timed out"] += 1
-                self._reservation_gone(lsp, "reservation timed out", now, out)
         return out
 
     def snapshot(self) -> dict[str, Any]:
@@ -200,27 +197,73 @@ class Node:
         """Next refresh: uniformly in [0.5R, 1.5R] (RFC 2205 section 3.7)."""
         return now + self.config.refresh_s * self.rng.uniform(0.5, 1.5)
 
+    def _file(self, lsp: Lsp) -> None:
+        """Make sure ``lsp`` surfaces by its earliest deadline (a later one needs no filing: the
+        record surfaces early, finds nothing due and is filed again)."""
+        deadline = lsp.next_wake
+        if deadline < lsp.wake:
+            lsp.wake = deadline
+            self._wakeups.add(lsp, deadline)
+
+    def _wake(self, lsp: Lsp, now: float, out: list[Action]) -> None:
+        """Run whatever of an LSP's refreshes and expiries is due (RFC 2205 section 3.7)."""
+        if lsp.wake > now or self.lsps.get(lsp.key) is not lsp:
+            return  # a stale filing (the record is filed under a later deadline too), or a record gone
+        lsp.wake = NEVER
+        if lsp.path_expires_at <= now:
+            self.counters["path state timed out"] += 1
+            self._path_gone(lsp, now, out)
+            return
+        if lsp.resv_expires_at <= now:
+            self.counters["reservation timed out"] += 1
+            self._reservation_gone(lsp, "reservation timed out", now, out)
+        if lsp.path_refresh_at <= now:
+            self._refresh_path(lsp, now, out)
+        if lsp.resv_refresh_at <= now:
+            self._refresh_resv(lsp, now, out)
+        if self.lsps.get(lsp.key) is lsp:
+            self._file(lsp)
+
     def _keep_path(self, lsp: Lsp, now: float) -> None:
-        """Path state lives another L.  The expiry timer is armed once and, when it fires early,
-        sleeps on until the latest expiry: a refresh costs an assignment, not a heap push.  It is
-        re-armed only if the expiry moved earlier (the neighbour shortened its R)."""
-        earlier, lsp.path_expires_at = lsp.path_expires_at, now + lsp.path_lifetime_s
-        if lsp.path_expires_at < earlier or not self._timers.pending(("path expiry", lsp.key)):
-            self._timers.schedule(("path expiry", lsp.key), lsp.path_expires_at)
+        """Path state lives another L (a refresh costs an assignment, not a filing)."""
+        lsp.path_expires_at = now + lsp.path_lifetime_s
+        self._file(lsp)
 
     def _keep_resv(self, lsp: Lsp, now: float) -> None:
-        earlier, lsp.resv_expires_at = lsp.resv_expires_at, now + lsp.resv_lifetime_s
-        if lsp.resv_expires_at < earlier or not self._timers.pending(("resv expiry", lsp.key)):
-            self._timers.schedule(("resv expiry", lsp.key), lsp.resv_expires_at)
+        lsp.resv_expires_at = now + lsp.resv_lifetime_s
+        self._file(lsp)
 
-    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
-              data: bytes | None = None) -> None:
-        """Send ``message`` (``data``: its encoding when already known, as for refreshes)."""
-        alert = message.msg_type in (MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF)
-        out.append(Send(message, interface, destination, alert, data or encode(message)))
-        name = message.name
-        self.counters["sent " + name] += 1
-        self.neighbors[int(destination)]["sent " + name] += 1
+    def _note(self, lsp: Lsp, field: str) -> None:
+        """Remember the hash of the datagram being processed as the last Path (``field`` "path_seen")
+        or Resv ("resv_seen") of ``lsp``, so that the same bytes again are a pure refresh;
+        forget it when the message was given decoded (no bytes to recognise)."""
+        old = getattr(lsp, field)
+        if old is not None and self._seen.get(old) is lsp:
+            del self._seen[old]
+        digest = self._arriving
+        setattr(lsp, field, digest)
+        if digest is not None:
+            self._seen[digest] = lsp
+
+    def _forget(self, lsp: Lsp, field: str) -> None:
+        old = getattr(lsp, field)
+        if old is not None:
+            if self._seen.get(old) is lsp:
+                del self._seen[old]
+            setattr(lsp, field, None)
+
+    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> bytes:
+        """Encode and send ``message``; returns the bytes (kept for refreshes)."""
+        data = encode(message)
+        self._resend(out, data, interface, destination)
+        return data
+
+    def _resend(self, out: list[Action], data: bytes, interface: str, destination: IPv4Address) -> None:
+        msg_type = data[1]
+        out.append(Send(data, interface, destination, msg_type in _ROUTER_ALERT))
+        name = "sent " + type_name(msg_type)
+        self.counters[name] += 1
+        self.neighbors[int(destination)][name] += 1
 
     def _address(self, interface: str) -> IPv4Address:
         return self.config.interface(interface).address
@@ -255,13 +298,10 @@ class Node:
         key = LspKey(SessionKey(int(tunnel.destination), tunnel.tunnel_id, int(rid)), int(rid), lsp_id)
         rate = tunnel.bandwidth_bps / 8  # Int-serv rates are bytes per second (RFC 2210)
         flags = 0x04 | (messages.LABEL_RECORDING if tunnel.record_route else 0)
-        lsp = Lsp(key, "ingress", tunnel, objects={
-            "session": te.SessionLspTunnelIPv4(tunnel.destination, tunnel.tunnel_id, rid),
-            "sender": te.SenderTemplateLspTunnelIPv4(rid, lsp_id),
-            "tspec": intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
-            "label_request": te.LabelRequest(L3PID_IPV4),
-            "attribute": te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags, tunnel.name),
-        })
+        lsp = Lsp(key, "ingress", tunnel,
+                  tspec=intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
+                  label_request=te.LabelRequest(L3PID_IPV4),
+                  attribute=te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags, tunnel.name))
         self.lsps[key] = lsp
         self.tunnels[tunnel.name] = key
         self._signal_ingress(lsp, now, out)
@@ -279,13 +319,12 @@ class Node:
 
     def _ingress_down(self, lsp: Lsp, reason: str, now: float, out: list[Action]) -> None:
         """Tear what is downstream, keep the reason, retry with back-off."""
-        if lsp.out_interface is not None and lsp.path_out is not None:
+        if lsp.out_interface is not None and lsp.path_data:
             self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
                        lsp.next_hop)
         self._unreserve(lsp, out)
-        lsp.up, lsp.reason, lsp.out_label, lsp.path_out = False, reason, None, None
-        self._timers.cancel(("path refresh", lsp.key))
-        self._timers.cancel(("resv expiry", lsp.key))
+        lsp.up, lsp.reason, lsp.out_label, lsp.path_data = False, reason, None, b""
+        lsp.path_refresh_at = NEVER
         config = self.config
         lsp.retry_s = min(config.retry_max_s, lsp.retry_s * 2 if lsp.retry_s else config.retry_initial_s)
         self._timers.schedule(("retry", lsp.tunnel.name), now + lsp.retry_s)  # type: ignore[union-attr]
@@ -305,29 +344,53 @@ class Node:
         lsp = self.lsps.pop(key, None) if key is not None else None
         if lsp is None:
             return
-        if lsp.out_interface is not None and lsp.path_out is not None:
+        if lsp.out_interface is not None and lsp.path_data:
             self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
                        lsp.next_hop)
         self._unreserve(lsp, out)
-        self._cancel_all(lsp)
+        self._forget(lsp, "path_seen")
 
     # --- receiving -------------------------------------------------------------------------
 
     def _packet(self, event: PacketReceived, now: float, out: list[Action]) -> None:
+        digest = hash(event.data)
+        lsp = self._seen.get(digest)
+        if lsp is not None and self._refreshed(lsp, digest, event, now):
+            return
         try:
             message = decode(event.data)
         except MalformedMessage as exc:
             self.counters[f"drop: undecodable: {exc.reason}"] += 1
             return
-        self._received(MessageReceived(message, event.interface, event.source, event.ip_ttl), now, out)
+        self._arriving = digest
+        try:
+            self._received(MessageReceived(message, event.interface, event.source, event.ip_ttl), now, out)
+        finally:
+            self._arriving = None
+
+    def _refreshed(self, lsp: Lsp, digest: int, event: PacketReceived, now: float) -> bool:
+        """The very bytes of the last Path or Resv processed for ``lsp``, on the same interface (and,
+        for a Path, with the routing table unchanged): only the expiry moves (RFC 2205 section 3.7)."""
+        if lsp.path_seen == digest:
+            if lsp.in_interface != event.interface or lsp.routes_version != getattr(self.routes, "version", None):
+                return False
+            self._keep_path(lsp, now)
+            name, refresh = "received PATH", "Path refresh"
+        elif lsp.resv_seen == digest and lsp.out_interface == event.interface:
+            self._keep_resv(lsp, now)
+            name, refresh = "received RESV", "Resv refresh"
+        else:
+            return False
+        self.counters[name] += 1
+        self.counters[refresh] += 1
+        self.neighbors[int(event.source)][name] += 1
+        return True
 
     def _received(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         message = event.message
         name = message.name
         self.counters["received " + name] += 1
         self.neighbors[int(event.source)]["received " + name] += 1
-        if self._pure_refresh(event, now):
-            return
         try:
             validate(message)
         except MalformedMessage as exc:
@@ -345,37 +408,6 @@ class Node:
             self.counters[f"drop: {message.name} not supported"] += 1
             return
         handler(self, event, now, out)
-
-    def _pure_refresh(self, event: MessageReceived, now: float) -> bool:
-        """A Path or Resv made of the very objects of the last one processed for its LSP (decoded
-        objects are memoised, so a refresh reuses them) only moves the expiry: no validation, no
-        downstream work (RFC 2205 section 3.7)."""
-        message = event.message
-        if message.msg_type == MsgType.PATH:
-            sender = message.find(C.SENDER_TEMPLATE)
-        elif message.msg_type == MsgType.RESV:
-            sender = message.find(C.FILTER_SPEC)
-        else:
-            return False
-        session = message.find(C.SESSION)
-        if type(session) is not te.SessionLspTunnelIPv4 or not isinstance(sender, te.FilterSpecLspTunnelIPv4):
-            return False
-        lsp = self.lsps.get(_key(session, sender))
-        if lsp is None:
-            return False
-        objects = message.objects
-        if message.msg_type == MsgType.PATH:
-            if lsp.in_interface != event.interface or lsp.routes_version != getattr(self.routes, "version", None) \
-                    or not _same(lsp.path_in, objects):
-                return False
-            self._keep_path(lsp, now)
-            self.counters["Path refresh"] += 1
-            return True
-        if lsp.out_interface != event.interface or not _same(lsp.resv_in, objects):
-            return False
-        self._keep_resv(lsp, now)
-        self.counters["Resv refresh"] += 1
-        return True
 
     def _rejected(self, event: MessageReceived, exc: MalformedMessage, out: list[Action]) -> None:
         """Unknown class/C-Type is answered (RFC 2205 section 3.10); other faults are dropped and counted."""
@@ -395,27 +427,22 @@ class Node:
             return
         key = _key(session, sender)
         hop = message.find(C.RSVP_HOP)
-        objects = {
-            "session": session, "sender": sender, "tspec": message.find(C.SENDER_TSPEC),
-            "label_request": message.find(C.LABEL_REQUEST),
-        }
+        tspec, label_request = message.find(C.SENDER_TSPEC), message.find(C.LABEL_REQUEST)
         attribute = message.find(C.SESSION_ATTRIBUTE)
-        if attribute is not None:
-            objects["attribute"] = attribute
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         ero_in = message.find(C.EXPLICIT_ROUTE)
         rro = message.find(C.RECORD_ROUTE)
         rro_in = rro.subobjects if rro is not None else None
         if rro_in is not None and any(getattr(s, "address", None) in self._local for s in rro_in):
-            self._path_error(session, sender, objects["tspec"], event, ROUTING_PROBLEM, ROUTING_LOOP, out)
+            self._path_error(session, sender, tspec, event, ROUTING_PROBLEM, ROUTING_LOOP, out)
             return
         lsp = self.lsps.get(key)
         if lsp is not None and lsp.role == "ingress":
             self.counters["drop: Path for our own LSP"] += 1
             return
-        refused = _unusable_path(objects)
+        refused = _unusable_path(tspec, label_request)
         if refused is not None:
-            self._path_error(session, sender, objects["tspec"], event, *refused, out)
+            self._path_error(session, sender, tspec, event, *refused, out)
             return
         if self.config.is_local(session.tunnel_end_point):
             role, route_out = "egress", None
@@ -424,13 +451,15 @@ class Node:
             route_out = next_hop(ero_in.subobjects if ero_in is not None else None, session.tunnel_end_point,
                                  self.routes, self.config.is_local, self._local, received=ero_in is not None)
             if isinstance(route_out, EroError):
-                self._path_error(session, sender, objects["tspec"], event, ROUTING_PROBLEM, route_out.value, out)
+                self._path_error(session, sender, tspec, event, ROUTING_PROBLEM, route_out.value, out)
                 return
             if route_out.route.interface == event.interface:
                 self.counters["drop: Path would leave on the interface it arrived on"] += 1
                 return
         changed = (
-            lsp is None or lsp.objects != objects or lsp.forward != forward or lsp.phop != hop.address
+            lsp is None or lsp.tspec != tspec
+            or lsp.label_request != label_request or lsp.attribute != attribute
+            or lsp.forward != forward or lsp.phop != hop.address
             or lsp.in_interface != event.interface or lsp.rro_in != rro_in
             or (route_out is not None and (lsp.ero_out != route_out.ero or lsp.next_hop != route_out.route.next_hop))
         )
@@ -439,12 +468,13 @@ class Node:
         refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
         lsp.path_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
         self._keep_path(lsp, now)
-        lsp.path_in, lsp.routes_version = message.objects, getattr(self.routes, "version", None)
+        self._note(lsp, "path_seen")
+        lsp.routes_version = getattr(self.routes, "version", None)
         if not changed:
             self.counters["Path refresh"] += 1
             return
-        lsp.objects, lsp.forward, lsp.phop, lsp.in_interface, lsp.rro_in = objects, forward, hop.address, \
-            event.interface, rro_in
+        lsp.tspec, lsp.label_request, lsp.attribute = tspec, label_request, attribute
+        lsp.forward, lsp.phop, lsp.in_interface, lsp.rro_in = forward, hop.address, event.interface, rro_in
         if route_out is not None:
             if lsp.out_interface not in (None, route_out.route.interface):
                 self._unreserve(lsp, out)
@@ -454,7 +484,7 @@ class Node:
         elif not lsp.installed and lsp.handle is None:
             self._reserve_egress(lsp, out)
             if lsp.handle is None:
-                lsp.path_in = ()  # no label: let the next refresh try again
+                self._forget(lsp, "path_seen")  # no label: let the next refresh try again
         elif lsp.installed:
             self._send_resv(lsp, now, out)
 
@@ -465,15 +495,16 @@ class Node:
             rro = (routes.RroIPv4(address),) if lsp.tunnel.record_route else None  # type: ignore[union-attr]
         elif lsp.rro_in is not None:
             rro = (routes.RroIPv4(address), *lsp.rro_in)
-        lsp.path_out = messages.path(lsp, address, self._refresh_ms, rro)
-        lsp.path_data = encode(lsp.path_out)
-        self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop, lsp.path_data)  # type: ignore[arg-type]
-        self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
+        lsp.path_data = self._send(out, messages.path(lsp, address, self._refresh_ms, rro),
+                                   lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        lsp.path_refresh_at = self._jittered(now)
+        self._file(lsp)
 
     def _refresh_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
-        if lsp.path_out is not None:
-            self._send(out, lsp.path_out, lsp.out_interface, lsp.next_hop, lsp.path_data)  # type: ignore[arg-type]
-            self._timers.schedule(("path refresh", lsp.key), self._jittered(now))
+        lsp.path_refresh_at = NEVER
+        if lsp.path_data:
+            self._resend(out, lsp.path_data, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            lsp.path_refresh_at = self._jittered(now)
 
     def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
                     out: list[Action]) -> None:
@@ -484,9 +515,8 @@ class Node:
 
     def _error_upstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
         """PathErr to the previous hop of an LSP this node holds state for."""
-        o = lsp.objects
         node = self._address(lsp.in_interface)  # type: ignore[arg-type]
-        self._send(out, messages.path_err(o["session"], o["sender"], o["tspec"], node, code, value),
+        self._send(out, messages.path_err(lsp.session, lsp.sender, lsp.tspec, node, code, value),
                    lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
         self.counters[f"PathErr {code}/{value} sent"] += 1
 
@@ -497,11 +527,10 @@ class Node:
         refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
         rro = message.find(C.RECORD_ROUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
-        for flow in message.objects:
-            if not isinstance(flow, te.FilterSpecLspTunnelIPv4):
-                continue
+        flows = [o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)]
+        for flow in flows:
             lsp = self.lsps.get(LspKey(_session_key(session), int(flow.tunnel_sender), flow.lsp_id))
-            if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or lsp.path_out is None:
+            if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or not lsp.path_data:
                 self.counters["drop: Resv without matching path state"] += 1  # or for an LSP awaiting retry
                 continue
             if not isinstance(label, te.Label):
@@ -521,16 +550,15 @@ class Node:
                 continue
             lsp.out_label, lsp.resv_rro, lsp.resv_forward = label.label, resv_rro, forward
             self._reserve(lsp, now, out)
-            if lsp.handle is not None and flow is message.find(C.FILTER_SPEC):
-                lsp.resv_in = message.objects  # admitted: identical refreshes can skip all this
+            if lsp.handle is not None and len(flows) == 1:
+                self._note(lsp, "resv_seen")  # admitted: the same bytes again need none of this
 
     def _reserve(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         """Admission on the outgoing interface, then a label and the forwarding entry (transit, ingress)."""
-        share = (lsp.key.session, lsp.key.sender) if lsp.shared else None
-        tspec = lsp.objects["tspec"]
+        share = lsp.key.session if lsp.shared else None  # SE: the session's senders share (RFC 2205 1.2)
+        bucket = lsp.tspec.token_bucket
         request = Request(lsp.key, lsp.out_interface, lsp.bandwidth_bps,  # type: ignore[arg-type]
-                          *self._priorities(lsp), share_key=share,
-                          spec=controlled_load(tspec.token_bucket) if tspec.token_bucket else None)
+                          *self._priorities(lsp), share_key=share, spec=_spec(bucket) if bucket else None)
         rejected = self.admission.admit(request)
         if rejected is not None:
             victims = self.admission.preemptable(request)
@@ -575,7 +603,7 @@ class Node:
         lsp.out_label, lsp.resv_rro = None, ()
 
     def _priorities(self, lsp: Lsp) -> tuple[int, int]:
-        attribute = lsp.objects.get("attribute")
+        attribute = lsp.attribute
         return (attribute.setup_priority, attribute.holding_priority) if attribute is not None else (7, 0)
 
     def _reserve_egress(self, lsp: Lsp, out: list[Action]) -> None:
@@ -615,7 +643,8 @@ class Node:
         lsp = self._by_handle.pop(handle, None)
         if lsp is None:
             return
-        lsp.handle, lsp.resv_in = None, ()
+        lsp.handle = None
+        self._forget(lsp, "resv_seen")
         self.counters["label install failed"] += 1
         if lsp.role == "ingress":
             self._ingress_down(lsp, f"label install failed: {reason}", now, out)
@@ -628,15 +657,16 @@ class Node:
         if lsp.rro_in is not None or lsp.role == "egress":
             own = (routes.RroIPv4(address), routes.RroLabel(lsp.in_label, flags=0))  # type: ignore[arg-type]
             rro = own + tuple(lsp.resv_rro)
-        lsp.resv_out = messages.resv(lsp, address, self._refresh_ms, rro)
-        lsp.resv_data = encode(lsp.resv_out)
-        self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop, lsp.resv_data)  # type: ignore[arg-type]
-        self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
+        lsp.resv_data = self._send(out, messages.resv(lsp, address, self._refresh_ms, rro),
+                                   lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        lsp.resv_refresh_at = self._jittered(now)
+        self._file(lsp)
 
     def _refresh_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
-        if lsp.resv_out is not None and lsp.installed:
-            self._send(out, lsp.resv_out, lsp.in_interface, lsp.phop, lsp.resv_data)  # type: ignore[arg-type]
-            self._timers.schedule(("resv refresh", lsp.key), self._jittered(now))
+        lsp.resv_refresh_at = NEVER
+        if lsp.resv_data and lsp.installed:
+            self._resend(out, lsp.resv_data, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+            lsp.resv_refresh_at = self._jittered(now)
 
     def _path_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         lsp = self._lsp_of(event.message)
@@ -647,11 +677,11 @@ class Node:
 
     def _path_gone(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         """Path state removed (tear or timeout): pass the tear downstream, free everything."""
-        if lsp.role == "transit" and lsp.path_out is not None:
+        if lsp.role == "transit" and lsp.path_data:
             self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)),  # type: ignore[arg-type]
                        lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
         self._unreserve(lsp, out)
-        self._cancel_all(lsp)
+        self._forget(lsp, "path_seen")
         del self.lsps[lsp.key]
 
     def _resv_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
@@ -666,7 +696,7 @@ class Node:
         if lsp.role == "ingress":
             self._ingress_down(lsp, reason, now, out)
             return
-        if lsp.role == "transit" and lsp.resv_out is not None:
+        if lsp.role == "transit" and lsp.resv_data:
             self._send(out, messages.resv_tear(lsp, self._address(lsp.in_interface)),  # type: ignore[arg-type]
                        lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
         self._unreserve(lsp, out)
@@ -682,7 +712,7 @@ class Node:
             self._ingress_down(lsp, f"PathErr {error.error_code}/{error.error_value} from {error.error_node}",
                                now, out)
             return
-        self._send(out, event.message, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self._send(out, event.message, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]  # passed on as is
 
     def _resv_err(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         lsp = self._lsp_of(event.message, filter_spec=True)
@@ -705,11 +735,10 @@ class Node:
         self.counters["link down"] += 1
         for lsp in list(self.lsps.values()):
             if lsp.out_interface == interface:
+                lsp.path_data = b""  # nothing can be torn over a dead link
                 if lsp.role == "ingress":
-                    lsp.path_out = None  # nothing can be torn over a dead link
                     self._ingress_down(lsp, f"link {interface} down", now, out)
                 else:
-                    lsp.path_out = None
                     self._error_upstream(lsp, ROUTING_PROBLEM, NO_ROUTE, out)
                     self._path_gone(lsp, now, out)
             elif lsp.in_interface == interface:
@@ -727,18 +756,14 @@ class Node:
         if lsp.in_label is not None and lsp.role != "ingress":
             self.labels.release(lsp.in_label)
             lsp.in_label = None
-        lsp.resv_out, lsp.resv_in = None, ()
-        self._timers.cancel(("resv refresh", lsp.key))
-        self._timers.cancel(("resv expiry", lsp.key))
+        lsp.resv_data = b""
+        lsp.resv_refresh_at = lsp.resv_expires_at = NEVER
+        self._forget(lsp, "resv_seen")
 
     def _release_admission(self, lsp: Lsp) -> None:
         if lsp.admitted:
             self.admission.release(lsp.key)
             lsp.admitted = False
-
-    def _cancel_all(self, lsp: Lsp) -> None:
-        for kind in ("path refresh", "path expiry", "resv refresh", "resv expiry"):
-            self._timers.cancel((kind, lsp.key))
 
     def _describe(self, lsp: Lsp) -> dict[str, Any]:
         session = lsp.key.session
@@ -760,26 +785,19 @@ class Node:
         }
 
 
-def _unusable_path(objects: dict[str, Any]) -> tuple[int, int] | None:
+def _unusable_path(tspec: Any, request: Any) -> tuple[int, int] | None:
     """The error for a Path this node cannot carry, or None.
 
     The TSpec must be an Int-serv token bucket with a finite, non-negative rate
     (21/4 Bad Tspec value, RFC 2205 appendix B); the label request must ask
     for MPLS labels for IPv4 (24/10 Unsupported L3PID, RFC 3209 section 4.2.1).
     """
-    tspec = objects["tspec"]
     bucket = tspec.token_bucket if isinstance(tspec, intserv.SenderTSpec) else None
     if bucket is None or not 0 <= bucket.rate < math.inf:
         return TRAFFIC_CONTROL_ERROR, BAD_TSPEC
-    request = objects["label_request"]
     if type(request) is not te.LabelRequest or request.l3pid != L3PID_IPV4:
         return ROUTING_PROBLEM, UNSUPPORTED_L3PID
     return None
-
-
-def _same(seen: tuple[Any, ...], objects: tuple[Any, ...]) -> bool:
-    """The same objects, by identity, in the same order."""
-    return len(seen) == len(objects) and all(a is b for a, b in zip(seen, objects))
 
 
 def _session_key(session: te.SessionLspTunnelIPv4) -> SessionKey:
@@ -790,6 +808,13 @@ def _key(session: te.SessionLspTunnelIPv4, sender: te.FilterSpecLspTunnelIPv4) -
     return LspKey(_session_key(session), int(sender.tunnel_sender), sender.lsp_id)
 
 
+@functools.lru_cache(maxsize=4096)
+def _spec(bucket: intserv.TokenBucket) -> Spec:
+    """The Controlled-Load request of a SENDER_TSPEC's token bucket (shared: LSPs repeat rates)."""
+    return controlled_load(bucket)
+
+
+_ROUTER_ALERT = frozenset({MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF})  # RFC 2205 section 3.1.3
 _SESSION_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV, MsgType.PATH_TEAR, MsgType.RESV_TEAR,
                                MsgType.PATH_ERR, MsgType.RESV_ERR})
 _HANDLERS = {

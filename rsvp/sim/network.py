@@ -6,7 +6,8 @@ was scheduled.  Popping an entry advances ``now`` and runs it:
 
 * ``deliver``: bytes reach the far end of a link; they are decoded there (a
   failure is counted, never raised) and handed to the node as
-  ``MessageReceived``.  Bytes on a link that went down meanwhile, or for a node
+  ``PacketReceived`` (the node decodes them again, unless it recognises a
+  refresh by its bytes).  Bytes on a link that went down meanwhile, or for a node
   that is not running, are dropped and counted.
 * ``timer``: a node's ``next_deadline()`` has come; ``on_timer(now)`` runs.
   Each node has at most one live timer entry (``timer_at``); stale entries
@@ -37,12 +38,13 @@ from rsvp.engine.events import (
     LabelInstallFailed,
     LinkDown,
     LinkUp,
-    MessageReceived,
+    PacketReceived,
     TunnelAdded,
     TunnelRemoved,
 )
 from rsvp.engine.routing import Routes
-from rsvp.wire import MalformedMessage, decode, encode
+from rsvp.wire import MalformedMessage, MsgType, decode
+from rsvp.wire.message import type_name
 
 from .agenda import Agenda
 from .links import LinkState, transmit
@@ -192,7 +194,7 @@ class Simulation:
         link.counters["delivered"] += 1
         for part in message.walk():
             node.received[part.name] += 1
-        self._call(node, MessageReceived(message, interface, source, ip_ttl=message.send_ttl))
+        self._call(node, PacketReceived(data, interface, source, ip_ttl=message.send_ttl))
 
     def _on_timer(self, payload: tuple[str, int]) -> None:
         name, epoch = payload
@@ -347,15 +349,18 @@ class Simulation:
         if port is None:
             node.counters["send_unknown_interface"] += 1
             return
-        for part in action.message.walk():
-            node.sent[part.name] += 1
+        if action.msg_type == MsgType.BUNDLE:
+            for part in action.message.walk():
+                node.sent[part.name] += 1
+        else:
+            node.sent[type_name(action.msg_type)] += 1
         if port.peer_address != action.destination:
             node.counters["send_to_non_adjacent_destination"] += 1
         link = self.links[port.link]
         if not link.up:
             link.counters["dropped_link_down"] += 1
             return
-        data = action.data or encode(action.message)  # the engine encodes what it sends; stand-ins may not
+        data = action.data
         self.counters["bytes_sent"] += len(data)
         for delay, copy in transmit(link, data):
             payload = (port.link, link.generation, port.peer, port.peer_interface, port.address, copy)

@@ -6,9 +6,12 @@ length (>= 4, a multiple of 4, inside the message), then the per-(class,
 C-Type) body decoder, which checks its own sizes.  Whatever the input,
 :func:`decode` raises only :class:`MalformedMessage`.
 
-Refreshes repeat the same objects, so decoded objects are memoised by their
-bytes (objects are immutable, so sharing them is safe); see
-:func:`rsvp.wire.model.set_memo_size`.
+Messages repeat objects (every LSP through a router carries the same
+TIME_VALUES, previous hop and label request; LSPs share rates and routes), so
+decoded objects are memoised by their bytes (objects are immutable, so
+sharing them is safe); see :func:`rsvp.wire.model.set_memo_size`.  Classes
+whose objects are all but unique to one LSP (``UNSHARED``) are not memoised:
+they would fill the memo and share nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ _BODY_ERRORS = (struct.error, ValueError, IndexError, OverflowError, ConstructEr
 RSVP_VERSION = 1
 _MSG_TYPES = {int(t): t for t in MsgType}
 _cache = new_memo()
+UNSHARED = frozenset({
+    ClassNum.SESSION, ClassNum.SENDER_TEMPLATE, ClassNum.FILTER_SPEC, ClassNum.SESSION_ATTRIBUTE, ClassNum.LABEL,
+    ClassNum.RECORD_ROUTE, ClassNum.MESSAGE_ID, ClassNum.MESSAGE_ID_ACK,
+    ClassNum.INTEGRITY, ClassNum.ERROR_SPEC,
+})
 
 
 def decode(data: bytes, *, verify_checksum: bool = True) -> Message:
@@ -145,7 +153,8 @@ def decode_objects(data: bytes, offset: int, end: int, *, in_policy_data: bool =
             raise MalformedMessage("POLICY_DATA inside a POLICY_DATA option list", offset=offset,
                                    class_num=class_num, c_type=c_type)
         raw = data[offset : offset + length]
-        obj = cache.get(raw)
+        shared = class_num not in UNSHARED
+        obj = cache.get(raw) if shared else None
         if obj is None:
             decoder = decoders.get(class_num << 8 | c_type)
             try:
@@ -162,7 +171,8 @@ def decode_objects(data: bytes, offset: int, end: int, *, in_policy_data: bool =
                 raise MalformedMessage(
                     f"bad {name} body: {exc}", offset=offset + 4, class_num=class_num, c_type=c_type
                 ) from None
-            remember(raw, obj)
+            if shared:
+                remember(raw, obj)
         append(obj)
         offset += length
     return tuple(objects)

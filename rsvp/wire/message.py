@@ -35,6 +35,11 @@ class MsgType(enum.IntEnum):
 _NAMES = {int(t): t.name for t in MsgType}
 
 
+def type_name(msg_type: int) -> str:
+    """The name of a message type number ("PATH", ...; "TYPE_n" for one not defined)."""
+    return _NAMES.get(msg_type) or f"TYPE_{msg_type}"
+
+
 @record
 class Message:
     """One RSVP message.
@@ -55,7 +60,7 @@ class Message:
 
     @property
     def name(self) -> str:
-        return _NAMES.get(self.msg_type) or f"TYPE_{self.msg_type}"
+        return type_name(self.msg_type)
 
     @property
     def refresh_reduction_capable(self) -> bool:

@@ -127,18 +127,20 @@ class UnknownSubobject:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SubobjectFamily:
-    """One sub-object format: its type table, whether Type has an L bit, the error for faults."""
+    """One sub-object format: its type table, whether Type has an L bit, the error for faults, and the
+    types not worth memoising (``unshared``: recorded labels are all but unique to one LSP)."""
 
     name: str
     types: dict[int, type[Subobject]]
     l_bit: bool = True
     error: tuple[int, int] | None = None
+    unshared: frozenset[int] = frozenset()
     memo: BytesMemo = dataclasses.field(default_factory=new_memo, compare=False, repr=False)
 
     def decode(self, body: bytes) -> tuple[Any, ...]:
         """Every sub-object of ``body``; raises :class:`MalformedMessage` at the faulty one."""
         out: list[Any] = []
-        append, types, l_bits, memo = out.append, self.types, self.l_bit, self.memo
+        append, types, l_bits, memo, unshared = out.append, self.types, self.l_bit, self.memo, self.unshared
         offset, end = 0, len(body)
         try:
             while offset < end:
@@ -157,7 +159,8 @@ class SubobjectFamily:
                     code, l_bit = (first & 0x7F, first > 0x7F) if l_bits else (first, False)
                     cls = types.get(code)
                     sub = cls.from_contents(raw[2:], l_bit) if cls else UnknownSubobject(code, raw[2:], l_bit)
-                    memo.remember(raw, sub)
+                    if code not in unshared:
+                        memo.remember(raw, sub)
                 append(sub)
                 offset += length
         except MalformedMessage as exc:
@@ -341,7 +344,8 @@ class RroUnnumbered(_FixedSubobject):
 
 
 RRO = SubobjectFamily(
-    "RECORD_ROUTE", {c.TYPE: c for c in (RroIPv4, RroIPv6, RroLabel, RroUnnumbered)}, l_bit=False
+    "RECORD_ROUTE", {c.TYPE: c for c in (RroIPv4, RroIPv6, RroLabel, RroUnnumbered)}, l_bit=False,
+    unshared=frozenset({RroLabel.TYPE}),
 )
 
 
