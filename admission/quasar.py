@@ -67,12 +67,13 @@ from .shares import CGROUP_CPU_PERIOD_US, Shares
 CPU = "cpu"  # ledger resource: fractions of one CPU
 MEMORY = "memory"  # ledger resource: bytes
 
-# Placeholder, to be replaced by the figure benchmarks/bench_forwarder.py measures for the built-in
-# forwarder: the issue's target of 50,000 packets/s per routelet is 20 us of one CPU per packet.
-PLACEHOLDER_PER_PACKET_COST_S = 20e-6
-# Placeholder for the measured footprint of a routelet: quasar-glue.md reports a Click RSS of about
-# 5 MB and ClickOS domains of 5-6 MB; 8 MiB leaves headroom until a backend measures its own.
-PLACEHOLDER_ROUTELET_FOOTPRINT_BYTES = 8 << 20
+# Measured: `python -m benchmarks.bench_forwarder` (root) puts the built-in netns forwarder at 8-11 us of
+# CPU per packet over a veth, system calls included (BENCHMARKS.md); the larger figure is the default.
+# A Click or ClickOS routelet on Xen should pass its own measured figure.
+PER_PACKET_COST_S = 11e-6
+# Measured: an idle forwarder process holds about 14 MB (RSS); 16 MiB leaves the headroom a cgroup
+# memory limit needs (a limit below the current usage is refused by the kernel).
+ROUTELET_FOOTPRINT_BYTES = 16 << 20
 DEFAULT_MIN_UNIT_FLOOR_BYTES = 64  # smallest frame of RFC 2544 benchmarks: floor for m (TE heads send 0)
 DEFAULT_MAX_CPU_FRACTION = 0.75
 DEFAULT_MTU_BYTES = 1500
@@ -83,8 +84,8 @@ class QuasarAdmission(BandwidthAdmission):
     """Satisfies :class:`rsvp.engine.admission.Admission`; adds :meth:`shares` and :meth:`snapshot`."""
 
     def __init__(self, interfaces: tuple[Interface, ...], *, cpus: float = 1.0, memory_bytes: int = 1 << 30,
-                 per_packet_cost_s: float = PLACEHOLDER_PER_PACKET_COST_S,
-                 routelet_footprint_bytes: int = PLACEHOLDER_ROUTELET_FOOTPRINT_BYTES,
+                 per_packet_cost_s: float = PER_PACKET_COST_S,
+                 routelet_footprint_bytes: int = ROUTELET_FOOTPRINT_BYTES,
                  max_cpu_fraction: float = DEFAULT_MAX_CPU_FRACTION, max_fraction: float | None = None,
                  min_unit_floor_bytes: int = DEFAULT_MIN_UNIT_FLOOR_BYTES, mtu_bytes: int = DEFAULT_MTU_BYTES,
                  services: Collection[str] = tuple(SERVICE_NAMES),

@@ -1,0 +1,142 @@
+"""Routelets as Xen domains through libvirt-python (``xen:///system``; tests use ``test:///default``).
+
+Per routelet: a PV domain (:mod:`quasar_glue.domain_xml`) started idle in the
+pool; assigning it sets live memory, records the reservation and the Click
+configuration in ``<metadata>`` and the boot weight in the persistent
+``<cputune><shares>``, then sets the credit scheduler's ``weight``/``cap``
+live (Xen forgets them across restarts: they are applied on every assign).
+Only parameters the driver reports are set; the rest are listed in
+``details["unsupported"]``.  Bandwidth: tc in dom0 on the domain's vif
+(:class:`~quasar_glue.dom0.Dom0`), only when that vif exists in dom0.
+
+On ``test:///default`` nothing is enforced: the scheduler is fake (it reports
+only ``weight``, always 50, and ignores writes; ``cap`` is unsupported), the
+vif (``testnet0``) exists nowhere, no guest runs Click, and the driver
+accepts memory above the host's, so this backend checks that itself.
+"""
+
+from __future__ import annotations
+
+import libvirt
+
+from quasar_glue import click, domain_xml
+from quasar_glue.backend import graph_for
+from quasar_glue.config import GlueConfig
+from quasar_glue.dom0 import Dom0
+from quasar_glue.model import GlueError, Routelet
+from quasar_glue.netns_backend import slot_of
+
+LIVE_AND_CONFIG = libvirt.VIR_DOMAIN_AFFECT_LIVE | libvirt.VIR_DOMAIN_AFFECT_CONFIG
+
+
+class LibvirtBackend:
+    name = "libvirt"
+
+    def __init__(self, config: GlueConfig) -> None:
+        self.config = config
+        libvirt.registerErrorHandler(lambda _ctx, _err: None, None)  # errors arrive as exceptions; no stderr
+        self.conn = libvirt.open(config.libvirt_uri)  # held open: test:/// state dies with the last connection
+        self.dom0 = Dom0(None, config.link_rate_bps)
+
+    def _prefix(self) -> str:
+        return self.config.name_prefix + "-"
+
+    def existing(self) -> set[str]:
+        return {d.name() for d in self.conn.listAllDomains() if d.name().startswith(self._prefix())}
+
+    def create(self, routelet: Routelet) -> None:
+        xml = domain_xml.domain(routelet.name, self.config, self.config.idle_memory_bytes, domain_xml.DEFAULT_WEIGHT)
+        try:
+            dom = self.conn.defineXML(xml)
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, domain_xml.metadata(routelet, None),
+                            domain_xml.PREFIX, domain_xml.NAMESPACE, libvirt.VIR_DOMAIN_AFFECT_CONFIG)
+            dom.create()
+        except libvirt.libvirtError as error:
+            self.destroy(routelet.name)
+            raise GlueError(f"libvirt: cannot start {routelet.name}: {error.get_error_message()}") from error
+        mac, vif = domain_xml.interface(dom.XMLDesc())
+        routelet.details = {"domain": routelet.name, "domain_id": dom.ID(), "uuid": dom.UUIDString(), "mac": mac,
+                            "vif": vif, "enforced": [], "unsupported": []}
+
+    def _check_memory(self, memory_bytes: int) -> None:
+        host_bytes = self.conn.getInfo()[1] << 20
+        if memory_bytes > host_bytes:
+            raise GlueError(f"routelet memory {memory_bytes >> 20} MiB exceeds the host's {host_bytes >> 20} MiB")
+        if memory_bytes > self.config.max_memory_bytes:
+            raise GlueError(f"routelet memory {memory_bytes >> 20} MiB exceeds the routelet maximum "
+                            f"{self.config.max_memory_bytes >> 20} MiB")
+
+    def _scheduler(self, dom: libvirt.virDomain, wanted: dict[str, int]) -> tuple[dict[str, int], list[str]]:
+        """Set the wanted parameters the driver knows; return them and the names it does not know."""
+        known = dom.schedulerParameters()
+        applied = {k: v for k, v in wanted.items() if k in known}
+        if applied:
+            dom.setSchedulerParameters(applied)
+        return applied, sorted(set(wanted) - set(known))
+
+    def assign(self, routelet: Routelet) -> None:
+        shares, details = routelet.shares, routelet.details
+        memory = shares.memory_bytes if shares else self.config.idle_memory_bytes
+        self._check_memory(memory)
+        dst = self.config.static_neighbours.get(str(routelet.next_hop))
+        if dst is None and routelet.out_interface and self.dom0.exists(routelet.out_interface):
+            dst = self.dom0.neighbour(routelet.next_hop, routelet.out_interface)
+        if dst is None:
+            raise GlueError(f"next hop {routelet.next_hop} has no known link-layer address")
+        try:
+            routelet.graph = graph_for(routelet, self.config, details["mac"], dst)
+        except ValueError as error:
+            raise GlueError(str(error)) from error
+        weight = shares.xen_weight if shares else domain_xml.DEFAULT_WEIGHT
+        wanted = {"weight": weight, "cap": shares.xen_cap_pct} if shares else {"weight": weight}
+        try:
+            dom = self.conn.lookupByName(routelet.name)
+            self.conn.defineXML(domain_xml.domain(routelet.name, self.config, memory, weight, details["uuid"]))
+            dom.setMemoryFlags(memory // 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT,
+                            domain_xml.metadata(routelet, click.render(routelet.graph, routelet.name)),
+                            domain_xml.PREFIX, domain_xml.NAMESPACE, LIVE_AND_CONFIG)
+            details["scheduler"], details["unsupported"] = self._scheduler(dom, wanted)
+        except libvirt.libvirtError as error:
+            raise GlueError(f"libvirt: {error.get_error_message()}") from error
+        enforced = ["memory", "scheduler"]
+        vif = details["vif"]
+        if vif and routelet.out_interface and self.dom0.exists(vif) and self.dom0.exists(routelet.out_interface):
+            self.dom0.detach(slot_of(routelet.name), vif, routelet.in_interfaces, routelet.out_interface)
+            self.dom0.attach(slot_of(routelet.name), vif, routelet.in_interfaces, routelet.in_label,
+                             routelet.out_interface, routelet.out_label, routelet.graph.shape_rate_bps,
+                             routelet.graph.police_burst_bytes + routelet.graph.shape_burst_bytes)
+            enforced += ["demux", "htb"]
+        else:
+            details["unsupported"].append("bandwidth: no vif in dom0")
+        details["enforced"] = enforced
+
+    def unassign(self, routelet: Routelet) -> None:
+        details = routelet.details
+        if details.get("vif") and self.dom0.exists(details["vif"]):
+            self.dom0.detach(slot_of(routelet.name), details["vif"], routelet.in_interfaces, routelet.out_interface)
+        try:
+            dom = self.conn.lookupByName(routelet.name)
+            self.conn.defineXML(domain_xml.domain(routelet.name, self.config, self.config.idle_memory_bytes,
+                                                  domain_xml.DEFAULT_WEIGHT, details["uuid"]))
+            dom.setMemoryFlags(self.config.idle_memory_bytes // 1024, libvirt.VIR_DOMAIN_AFFECT_LIVE)
+            idle = Routelet(routelet.name, self.name)
+            dom.setMetadata(libvirt.VIR_DOMAIN_METADATA_ELEMENT, domain_xml.metadata(idle, None),
+                            domain_xml.PREFIX, domain_xml.NAMESPACE, LIVE_AND_CONFIG)
+            self._scheduler(dom, {"weight": domain_xml.DEFAULT_WEIGHT})
+        except libvirt.libvirtError as error:
+            raise GlueError(f"libvirt: {error.get_error_message()}") from error
+        details["enforced"], details["unsupported"], details["scheduler"] = [], [], {}
+
+    def destroy(self, name: str) -> None:
+        try:
+            dom = self.conn.lookupByName(name)
+        except libvirt.libvirtError:
+            return
+        if dom.isActive():
+            dom.destroy()
+        dom.undefine()
+
+    def close(self) -> None:
+        self.dom0.close()
+        self.conn.close()
