@@ -95,7 +95,7 @@ from .events import (
 from .flowspecs import Spec, controlled_load
 from .labels import LabelsExhausted, LabelSpace
 from .routing import Routes
-from .state import NEVER, Lsp, LspKey, SessionKey
+from .state import NEVER, IngressLsp, Lsp, LspKey, SessionKey
 from .timers import TimerHeap
 from .wakeups import Wakeups
 
@@ -128,6 +128,7 @@ class Node:
         self._wakeups = Wakeups()  # LSP records, by their earliest refresh or expiry deadline
         self._seen: dict[int, Lsp] = {}  # hash of the last Path / Resv datagram processed -> its LSP
         self._arriving: int | None = None  # hash of the datagram being processed (None: given decoded)
+        self._lifetimes: dict[int, float] = {}
         self._local = (config.router_id, *(i.address for i in config.interfaces))
         self.counters: collections.Counter[str] = collections.Counter()  # by message type; drops by reason
         self.neighbors: collections.defaultdict[int, collections.Counter[str]] = \
@@ -265,6 +266,13 @@ class Node:
         self.counters[name] += 1
         self.neighbors[int(destination)][name] += 1
 
+    def _lifetime(self, refresh_ms: int) -> float:
+        """L for a neighbour's R (RFC 2205 section 3.7); one float per R, shared by every LSP using it."""
+        lifetime = self._lifetimes.get(refresh_ms)
+        if lifetime is None:
+            lifetime = self._lifetimes[refresh_ms] = lifetime_s(refresh_ms / 1000, self.config.keep_multiplier)
+        return lifetime
+
     def _address(self, interface: str) -> IPv4Address:
         return self.config.interface(interface).address
 
@@ -298,10 +306,11 @@ class Node:
         key = LspKey(SessionKey(int(tunnel.destination), tunnel.tunnel_id, int(rid)), int(rid), lsp_id)
         rate = tunnel.bandwidth_bps / 8  # Int-serv rates are bytes per second (RFC 2210)
         flags = 0x04 | (messages.LABEL_RECORDING if tunnel.record_route else 0)
-        lsp = Lsp(key, "ingress", tunnel,
-                  tspec=intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
-                  label_request=te.LabelRequest(L3PID_IPV4),
-                  attribute=te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags, tunnel.name))
+        lsp = IngressLsp(key, "ingress", tunnel=tunnel,
+                         tspec=intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
+                         label_request=te.LabelRequest(L3PID_IPV4),
+                         attribute=te.SessionAttribute(tunnel.setup_priority, tunnel.hold_priority, flags,
+                                                       tunnel.name))
         self.lsps[key] = lsp
         self.tunnels[tunnel.name] = key
         self._signal_ingress(lsp, now, out)
@@ -465,8 +474,7 @@ class Node:
         )
         if lsp is None:
             lsp = self.lsps[key] = Lsp(key, role)
-        refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
-        lsp.path_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
+        lsp.path_lifetime_s = self._lifetime(message.find(C.TIME_VALUES).refresh_period_ms)
         self._keep_path(lsp, now)
         self._note(lsp, "path_seen")
         lsp.routes_version = getattr(self.routes, "version", None)
@@ -524,7 +532,7 @@ class Node:
         message = event.message
         session = message.find(C.SESSION)
         label = message.find(C.LABEL)
-        refresh_s = message.find(C.TIME_VALUES).refresh_period_ms / 1000
+        refresh_ms = message.find(C.TIME_VALUES).refresh_period_ms
         rro = message.find(C.RECORD_ROUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         flows = [o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)]
@@ -541,7 +549,7 @@ class Node:
                 self._send(out, messages.resv_err(lsp, node, node, ROUTING_PROBLEM, UNACCEPTABLE_LABEL),
                            lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
                 continue
-            lsp.resv_lifetime_s = lifetime_s(refresh_s, self.config.keep_multiplier)
+            lsp.resv_lifetime_s = self._lifetime(refresh_ms)
             self._keep_resv(lsp, now)
             resv_rro = rro.subobjects if rro is not None else ()
             if lsp.out_label == label.label and lsp.resv_rro == resv_rro and lsp.resv_forward == forward \
@@ -768,10 +776,11 @@ class Node:
     def _describe(self, lsp: Lsp) -> dict[str, Any]:
         session = lsp.key.session
         end_point, sender = IPv4Address(session.end_point), IPv4Address(lsp.key.sender)
-        up = lsp.up if lsp.role == "ingress" else lsp.installed
+        ingress = isinstance(lsp, IngressLsp)
+        up = lsp.up if ingress else lsp.installed
         record = lsp.resv_rro if lsp.role == "ingress" else (lsp.rro_in or ())
         return {
-            "name": lsp.tunnel.name if lsp.tunnel else f"{end_point}/{session.tunnel_id}/{sender}",
+            "name": lsp.tunnel.name if ingress else f"{end_point}/{session.tunnel_id}/{sender}",
             "role": lsp.role,
             "state": "up" if up else "down",
             "destination": str(end_point),
@@ -781,7 +790,7 @@ class Node:
             "out_label": lsp.out_label,
             "record_route": [str(s.address) for s in record if isinstance(s, routes.RroIPv4)],
             "bandwidth_bps": lsp.bandwidth_bps,
-            "reason": None if up else lsp.reason,
+            "reason": None if up else lsp.reason if ingress else "signalling",
         }
 
 

@@ -46,7 +46,6 @@ class LspKey(NamedTuple):
 class Lsp:
     key: LspKey
     role: str  # "ingress" | "transit" | "egress"
-    tunnel: Tunnel | None = None  # ingress only
     # path state (from upstream, or configured at the ingress): the objects passed on downstream
     # (SESSION and SENDER_TEMPLATE are rebuilt from the key when needed: see the properties)
     tspec: Any = None  # SENDER_TSPEC
@@ -79,10 +78,6 @@ class Lsp:
     resv_expires_at: float = NEVER
     resv_refresh_at: float = NEVER
     wake: float = NEVER  # the deadline this record is filed under in the node's wake-ups
-    # ingress bookkeeping
-    up: bool = False
-    reason: str | None = "signalling"
-    retry_s: float = 0.0
 
     @property
     def session(self) -> te.SessionLspTunnelIPv4:
@@ -107,3 +102,13 @@ class Lsp:
     def next_wake(self) -> float:
         """The earliest of this record's refresh and expiry deadlines."""
         return min(self.path_refresh_at, self.resv_refresh_at, self.path_expires_at, self.resv_expires_at)
+
+
+@dataclasses.dataclass(slots=True, eq=False)
+class IngressLsp(Lsp):
+    """An LSP this node heads: its tunnel, whether it is up, why not, and the retry back-off."""
+
+    tunnel: Tunnel | None = None
+    up: bool = False
+    reason: str | None = "signalling"
+    retry_s: float = 0.0
