@@ -1,0 +1,81 @@
+"""Readable text tables of what rsvpd (and ``rsvpd demo``) report: one function per view."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def grid(rows: list[list[str]]) -> str:
+    """Left-aligned columns under a dashed rule; the first row is the heading."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def rate(bps: float | None) -> str:
+    """Bits per second, short: 10M, 1.5G, 640k."""
+    if bps is None:
+        return "-"
+    for unit, size in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(bps) >= size:
+            return f"{bps / size:.4g}{unit}"
+    return f"{bps:.4g}"
+
+
+def cell(value: Any) -> str:
+    return "-" if value is None or value == [] else str(value)
+
+
+def lsps(items: list[dict[str, Any]]) -> str:
+    rows = [["name", "role", "state", "destination", "in", "out", "bandwidth", "record route", "reason"]]
+    for l in items:
+        rows.append([l["name"], l["role"], l["state"], l["destination"], cell(l["in_label"]), cell(l["out_label"]),
+                     rate(l["bandwidth_bps"]), " ".join(l["record_route"]) or "-", cell(l.get("reason"))])
+    return grid(rows)
+
+
+def sessions(items: list[dict[str, Any]]) -> str:
+    rows = [["session", "style", "senders", "reservations", "receiver"]]
+    for s in items:
+        rows.append([f"{s['destination']}/{s['protocol_id']}/{s['destination_port']}", cell(s["style"]),
+                     str(len(s["senders"])), str(len(s["reservations"])), "yes" if s.get("receiver") else "no"])
+    return grid(rows)
+
+
+def neighbors(items: list[dict[str, Any]]) -> str:
+    rows = [["neighbor", "sent", "received"]]
+    for n in items:
+        by = {"sent": [], "received": []}
+        for name, count in n["counters"].items():
+            direction, _, kind = name.partition(" ")
+            by.setdefault(direction, []).append(f"{kind}:{count}")
+        rows.append([n["address"], " ".join(by["sent"]) or "-", " ".join(by["received"]) or "-"])
+    return grid(rows)
+
+
+def routelets(items: list[dict[str, Any]]) -> str:
+    rows = [["handle", "backend", "in", "out", "interface", "next hop", "bandwidth"]]
+    for r in items:
+        rows.append([str(r["handle"]), r["backend"], cell(r["in_label"]), cell(r["out_label"]),
+                     cell(r["out_interface"]), cell(r["next_hop"]), rate(r["bandwidth_bps"])])
+    return grid(rows)
+
+
+def ledger(items: list[dict[str, Any]]) -> str:
+    rows = [["interface", "bandwidth", "reservable", "reserved", "free"]]
+    for r in items:
+        rows.append([r["interface"], rate(r["bandwidth_bps"]), rate(r["reservable_bps"]), rate(r["reserved_bps"]),
+                     rate(r["free_bps"])])
+    return grid(rows)
+
+
+def counters(groups: dict[str, dict[str, int]]) -> str:
+    rows = [["source", "counter", "value"]]
+    for source, values in groups.items():
+        rows.extend([source, name, str(value)] for name, value in values.items())
+    return grid(rows)
+
+
+VIEWS = {"lsps": lsps, "sessions": sessions, "neighbors": neighbors, "routelets": routelets, "ledger": ledger,
+         "counters": counters}

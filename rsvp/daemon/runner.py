@@ -1,0 +1,354 @@
+"""``rsvpd run``: the task that owns the engine and the tasks that feed it (DESIGN.md rule 4).
+
+Theory of operation
+-------------------
+Everything the engine is told arrives on one channel, the *inbox*, and one
+task (:meth:`Router._engine_task`) takes it from there: it sleeps until the
+engine's ``next_deadline()`` or the next inbox item, calls ``on_timer`` or
+``handle`` with ``trio.current_time()``, and performs the returned actions.
+``Send`` is written to the raw socket at once (in order); ``InstallLabel`` and
+``RemoveLabel`` go to the label task, which asks the routelet backend (in a
+worker thread when the backend blocks) and puts ``LabelInstalled`` or
+``LabelInstallFailed`` back in the inbox: a round trip, as RFC 2205's
+traffic-control interface is (section 1.1 "admission control ... then
+packet classifier and scheduler are set").
+
+Around it: the receive task turns datagrams into ``PacketReceived`` (dropping
+them when the inbox is full: soft state recovers, RFC 2205 section 1.2); the
+watch task re-reads the kernel routing table every second (``LinkDown`` /
+``LinkUp`` for RSVP interfaces, a new routes ``version``) and logs LSP state
+changes; the signal task maps SIGHUP to :meth:`Router.reload` and SIGTERM or
+SIGINT to a graceful stop; the control and metrics servers read state
+directly (everything runs in one trio thread, so reads never race the engine).
+
+Stopping removes every tunnel (PathTear downstream, RFC 2205 section 3.1.5),
+waits until the engine has performed that, drains briefly so the tears leave,
+releases every routelet and exits 0.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import random
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import structlog
+import trio
+from pyroute2 import IPRoute
+
+from rsvp.engine import Node
+from rsvp.engine.actions import Action, InstallLabel, Send
+from rsvp.engine.events import (
+    LabelInstalled,
+    LabelInstallFailed,
+    LinkDown,
+    LinkUp,
+    PacketReceived,
+    TunnelAdded,
+    TunnelRemoved,
+)
+
+from . import config as config_file
+from . import control, logs, metrics
+from .config import ConfigError, DaemonConfig, TunnelConfig
+from .performers import RouteletBackend, routelet_backend
+from .policies import CountingAdmission, ledger, make_admission
+from .routes import KernelRoutes, KernelState, read_kernel
+from .transport import RawTransport, open_socket
+
+INBOX_LIMIT = 10_000  # datagrams waiting for the engine beyond this are dropped
+WATCH_INTERVAL_S = 1.0
+DRAIN_S = 0.3  # after the tears are handed to the kernel, before the socket closes
+RESTART_FIELDS = ("router_id", "interfaces", "refresh_s", "keep_multiplier", "hello_interval_s", "admission_policy",
+                  "glue_backend", "glue_uri", "glue_pool_size", "control_socket", "metrics_listen")
+VIEWS = ("lsps", "sessions", "neighbors", "routelets", "counters", "ledger")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Mark:
+    """Put in the inbox to learn when everything before it has been handled and performed."""
+
+    done: trio.Event
+
+
+class Router:
+    """One rsvpd: the engine, its transport, routes, routelet backend and admission."""
+
+    def __init__(self, config: DaemonConfig, config_path: Path, node: Node, routes: KernelRoutes,
+                 transport: RawTransport, backend: RouteletBackend, admission: CountingAdmission,
+                 kernel: Callable[[], KernelState]) -> None:
+        self.config, self.config_path = config, config_path
+        self.node, self.routes, self.transport = node, routes, transport
+        self.backend, self.admission, self.kernel = backend, admission, kernel
+        self.tunnels: dict[str, TunnelConfig] = {}  # what the engine was given
+        self.tunnel_ids: dict[str, int] = {}
+        self.from_file: set[str] = set()  # tunnels from the file (reload reconciles these only)
+        self._inbox_send, self._inbox = trio.open_memory_channel[Any](math.inf)
+        self._labels_send, self._labels = trio.open_memory_channel[Action](math.inf)
+        self._stopping = trio.Event()
+        self._lsp_states: dict[tuple[str, str, int], tuple[str, str | None]] = {}
+        self.log = structlog.get_logger("rsvpd").bind(router=str(config.router_id))
+
+    # --- running ------------------------------------------------------------------------------
+
+    async def run(self, listener: trio.SocketListener) -> None:
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(self._engine_task)
+            nursery.start_soon(self._label_task)
+            nursery.start_soon(self._receive_task)
+            nursery.start_soon(self._watch_task)
+            nursery.start_soon(self._signal_task)
+            await nursery.start(control.serve, listener, self.command)
+            if self.config.metrics_listen is not None:
+                host, port = self.config.metrics_listen
+                await nursery.start(metrics.serve, host, port, metrics.registry_for(self.state))
+            for tunnel in self.config.tunnels:
+                self._set_tunnel(tunnel, from_file=True)
+            self.log.info("started", interfaces=[i.name for i in self.node.config.interfaces],
+                          tunnels=len(self.tunnels), control=self.config.control_socket)
+            await self._stopping.wait()
+            await self._tear_down()
+            nursery.cancel_scope.cancel()
+        self.backend.close()
+        self.transport.close()
+        Path(self.config.control_socket).unlink(missing_ok=True)
+        self.log.info("stopped", counters=dict(self.transport.counters))
+
+    async def _engine_task(self) -> None:
+        node = self.node
+        while True:
+            deadline = node.next_deadline()
+            item = None
+            with trio.move_on_at(math.inf if deadline is None else deadline):
+                item = await self._inbox.receive()
+            if isinstance(item, _Mark):
+                item.done.set()
+                continue
+            now = trio.current_time()
+            await self._perform(node.on_timer(now) if item is None else node.handle(item, now))
+
+    async def _perform(self, actions: list[Action]) -> None:
+        for action in actions:
+            if isinstance(action, Send):
+                if self.config.log_level == "debug":
+                    self.log.debug("send", interface=action.interface, to=str(action.destination),
+                                   router_alert=action.router_alert, **logs.message_keys(action.message))
+                await self.transport.send(action)
+            else:
+                self._labels_send.send_nowait(action)
+
+    async def _label_task(self) -> None:
+        async for action in self._labels:
+            if isinstance(action, InstallLabel):
+                failure = await self._backend_call(self.backend.install, action)
+                self.log.info("label installed" if failure is None else "label install failed", handle=action.handle,
+                              in_label=action.in_label, out_label=action.out_label, interface=action.out_interface,
+                              bandwidth_bps=action.bandwidth_bps, reason=failure)
+                self._inbox_send.send_nowait(LabelInstalled(action.handle) if failure is None
+                                             else LabelInstallFailed(action.handle, failure))
+            else:
+                await self._backend_call(self.backend.remove, action.handle)
+                self.log.info("label removed", handle=action.handle)
+
+    async def _backend_call(self, function: Callable[..., Any], *args: Any) -> Any:
+        """Call the backend (in a worker thread if it blocks); an exception becomes a failure reason."""
+        try:
+            if self.backend.blocking:
+                return await trio.to_thread.run_sync(function, *args)
+            return function(*args)
+        except Exception as exc:  # the glue failed: the engine hears it as a failed install
+            self.log.exception("routelet backend failed", backend=self.backend.name)
+            return f"{self.backend.name} backend: {type(exc).__name__}: {exc}"
+
+    async def _receive_task(self) -> None:
+        while True:
+            datagram = await self.transport.receive()
+            if self._inbox_send.statistics().current_buffer_used >= INBOX_LIMIT:
+                self.transport.counters["drop: engine busy (inbox full)"] += 1
+                continue
+            if self.config.log_level == "debug":
+                self.log.debug("received", interface=datagram.interface, source=str(datagram.source),
+                               ttl=datagram.ttl, router_alert=datagram.router_alert, size=len(datagram.data))
+            self._inbox_send.send_nowait(PacketReceived(datagram.data, datagram.interface, datagram.source,
+                                                        datagram.ttl))
+
+    async def _watch_task(self) -> None:
+        while True:
+            await trio.sleep(WATCH_INTERVAL_S)
+            names = [i.name for i in self.node.config.interfaces]
+            before = {name: self.routes.up(name) for name in names}
+            if self.routes.update(self.kernel()):
+                self.log.info("routing table changed", version=self.routes.version)
+                for name in names:
+                    if self.routes.up(name) != before[name]:
+                        self.log.warning("link up" if self.routes.up(name) else "link down", interface=name)
+                        self._inbox_send.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
+            self._log_lsp_changes()
+
+    def _log_lsp_changes(self) -> None:
+        states = {}
+        for lsp in self.node.snapshot()["lsps"]:
+            key = (lsp["name"], lsp["role"], lsp.get("lsp_id", 0))
+            states[key] = (lsp["state"], lsp["reason"])
+            if self._lsp_states.get(key) != states[key]:
+                self.log.info(f"lsp {lsp['state']}", **logs.lsp_keys(lsp), in_label=lsp["in_label"],
+                              out_label=lsp["out_label"], reason=lsp["reason"])
+        for name, role, _ in self._lsp_states.keys() - states.keys():
+            self.log.info("lsp gone", lsp=name, role=role)
+        self._lsp_states = states
+
+    async def _signal_task(self) -> None:
+        with trio.open_signal_receiver(signal.SIGHUP, signal.SIGTERM, signal.SIGINT) as signals:
+            async for signum in signals:
+                if signum == signal.SIGHUP:
+                    self.reload()
+                else:
+                    self.log.info("signal: stopping", signal=signal.Signals(signum).name)
+                    self._stopping.set()
+
+    async def settle(self) -> None:
+        """Return once everything queued for the engine so far has been handled and performed."""
+        mark = _Mark(trio.Event())
+        self._inbox_send.send_nowait(mark)
+        await mark.done.wait()
+
+    async def _tear_down(self) -> None:
+        """Remove every tunnel, wait until the engine has sent the tears, let them leave."""
+        self.log.info("stopping: tearing down tunnels", tunnels=len(self.tunnels))
+        for name in list(self.tunnels):
+            self._remove_tunnel(name)
+        await self.settle()
+        await trio.sleep(DRAIN_S)
+
+    # --- tunnels and reload ----------------------------------------------------------------------
+
+    def _set_tunnel(self, tunnel: TunnelConfig, from_file: bool) -> bool:
+        """Give the engine a new or changed tunnel (a changed one is re-signalled make-before-break)."""
+        (self.from_file.add if from_file else self.from_file.discard)(tunnel.name)
+        if self.tunnels.get(tunnel.name) == tunnel:
+            return False
+        self.tunnels[tunnel.name] = tunnel
+        if tunnel.name not in self.tunnel_ids:
+            used = set(self.tunnel_ids.values())
+            self.tunnel_ids[tunnel.name] = next(i for i in range(1, len(used) + 2) if i not in used)
+        self.log.info("tunnel set", lsp=tunnel.name, destination=str(tunnel.destination),
+                      tunnel_id=self.tunnel_ids[tunnel.name], bandwidth_bps=tunnel.bandwidth_bps)
+        self._inbox_send.send_nowait(TunnelAdded(tunnel.tunnel(self.tunnel_ids[tunnel.name])))
+        return True
+
+    def _remove_tunnel(self, name: str) -> None:
+        self.tunnels.pop(name)
+        self.tunnel_ids.pop(name)
+        self.from_file.discard(name)
+        self.log.info("tunnel removed", lsp=name)
+        self._inbox_send.send_nowait(TunnelRemoved(name))
+
+    def reload(self) -> dict[str, Any]:
+        """SIGHUP: re-read the file; apply tunnel and log changes, leave unchanged tunnels alone.
+
+        An invalid file is refused (logged) and the running configuration kept;
+        changes that need a restart are named and not applied.
+        """
+        try:
+            new = config_file.load(self.config_path)
+        except ConfigError as exc:
+            self.log.error("reload refused: invalid configuration, keeping the running one",
+                           file=str(self.config_path), error=str(exc))
+            return {"ok": False, "error": f"{self.config_path}: {exc}"}
+        logs.configure(new.log_format, new.log_level)
+        wanted = {t.name: t for t in new.tunnels}
+        removed = sorted(self.from_file - wanted.keys())
+        for name in removed:
+            self._remove_tunnel(name)
+        added = sorted(wanted.keys() - self.tunnels.keys())
+        changed = sorted(n for n, t in wanted.items() if n in self.tunnels and self.tunnels[n] != t)
+        for tunnel in new.tunnels:
+            self._set_tunnel(tunnel, from_file=True)
+        restart = [f for f in RESTART_FIELDS if getattr(new, f) != getattr(self.config, f)]
+        self.config = dataclasses.replace(self.config, tunnels=new.tunnels, log_format=new.log_format,
+                                          log_level=new.log_level)
+        result = {"added": added, "removed": removed, "changed": changed, "needs_restart": restart}
+        self.log.info("reloaded", **result)
+        return {"ok": True, "result": result}
+
+    # --- the control API ------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        """What metrics read."""
+        return {"snapshot": self.node.snapshot(), "transport": self.transport.counters,
+                "admission": self.admission.results, "routelets": self.backend.routelets()}
+
+    def view(self, what: str) -> Any:
+        snapshot = self.node.snapshot()
+        if what == "lsps":
+            return snapshot["lsps"]
+        if what == "sessions":
+            return snapshot["sessions"]
+        if what == "neighbors":
+            return [{"address": a, "counters": c} for a, c in snapshot["neighbors"].items()]
+        if what == "routelets":
+            return self.backend.routelets()
+        if what == "counters":
+            return {"engine": snapshot["counters"], "transport": dict(self.transport.counters),
+                    "admission": dict(self.admission.results)}
+        return ledger(self.node.config.interfaces, self.admission)
+
+    async def command(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request["command"]
+        if name == "show":
+            what = request.get("what")
+            if what not in VIEWS:
+                return {"ok": False, "error": f"show what? one of {', '.join(VIEWS)}"}
+            return {"ok": True, "result": self.view(what)}
+        if name == "tunnel-add":
+            try:
+                tunnel = config_file.parse_tunnel({k: v for k, v in request.items() if k != "command"})
+            except ConfigError as exc:
+                return {"ok": False, "error": str(exc)}
+            if tunnel.name in self.from_file:
+                return {"ok": False, "error": f"tunnel {tunnel.name!r} is configured in {self.config_path}; "
+                                              "change it there and reload"}
+            self._set_tunnel(tunnel, from_file=False)
+            return {"ok": True, "result": {"name": tunnel.name, "tunnel_id": self.tunnel_ids[tunnel.name]}}
+        if name == "tunnel-delete":
+            tunnel_name = request.get("name")
+            if tunnel_name not in self.tunnels:
+                return {"ok": False, "error": f"no tunnel {tunnel_name!r}"}
+            self._remove_tunnel(tunnel_name)
+            return {"ok": True, "result": {"name": tunnel_name}}
+        if name == "reload":
+            return self.reload()
+        if name == "shutdown":
+            self._stopping.set()
+            return {"ok": True, "result": "stopping"}
+        return {"ok": False, "error": f"unknown command {name!r}; one of show, tunnel-add, tunnel-delete, "
+                                      "reload, shutdown"}
+
+
+async def run(config_path: Path) -> int:
+    """Start rsvpd from ``config_path``; returns the exit status (ConfigError and OSError propagate)."""
+    config = config_file.load(config_path)
+    logs.configure(config.log_format, config.log_level)
+    log = structlog.get_logger("rsvpd")
+    with IPRoute() as ipr:
+        state = read_kernel(ipr)
+        node_config = config.node_config(state.addresses)
+        names = frozenset(i.name for i in node_config.interfaces)
+        routes = KernelRoutes(names, state)
+        backend = routelet_backend(config)
+        admission = make_admission(config.admission_policy, node_config.interfaces)
+        listener = control.bind(config.control_socket)
+        transport = RawTransport(open_socket(), {i.name: (state.links[i.name][0], i.address)
+                                                 for i in node_config.interfaces})
+        node = Node(node_config, routes, random.Random(), admission)
+        router = Router(config, config_path, node, routes, transport, backend, admission, lambda: read_kernel(ipr))
+        log.info("starting", router=str(config.router_id), config=str(config_path),
+                 admission=config.admission_policy, glue=config.glue_backend)
+        for note in config.not_yet_enforced():
+            log.warning(note)
+        await router.run(listener)
+    return 0

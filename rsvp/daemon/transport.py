@@ -1,0 +1,173 @@
+"""Raw IPv4 transport for RSVP (IP protocol 46): the daemon's only network I/O.
+
+Sending (RFC 2205 section 3.1.3, RFC 2113): one raw socket sends every
+message with ``sendmsg``; per-packet ancillary data chooses the outgoing
+interface and source address (``IP_PKTINFO``), the IP TTL (``IP_TTL``, equal
+to the message's Send_TTL, RFC 2205 section 3.1.1) and, for Path, PathTear and
+ResvConf, the IP Router Alert option (``IP_RETOPTS``).  The socket never sets
+``IP_HDRINCL``: with it the kernel would ignore the options and TTL asked for.
+
+Receiving: the same socket has ``IP_ROUTER_ALERT`` so a transit router
+intercepts Router-Alert datagrams addressed beyond it (they are consumed, not
+forwarded, and only when ``net.ipv4.ip_forward`` is 1); ``IP_PKTINFO`` gives
+the incoming interface and ``IP_RECVTTL`` the received IP TTL, which the engine
+compares with Send_TTL to spot non-RSVP hops (RFC 2205 section 3.8).  A raw
+IPv4 socket delivers the IP header; :func:`parse_datagram` strips it.
+Python 3.11's ``socket`` lacks the three option numbers, hence the constants.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import struct
+from collections import Counter
+from collections.abc import Callable
+from ipaddress import IPv4Address
+
+import trio
+
+from rsvp.engine.actions import Send
+
+IPPROTO_RSVP = 46
+IP_TTL = 2
+IP_RETOPTS = 7
+IP_ROUTER_ALERT = 5
+IP_PKTINFO = 8
+IP_RECVTTL = 12
+ROUTER_ALERT_OPTION = bytes((0x94, 0x04, 0x00, 0x00))  # RFC 2113: copied, class 0, number 20, length 4, value 0
+_PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ifindex, spec_dst, addr
+_TTL = struct.Struct("=i")
+RECV_BUFFER = 65535
+ANCILLARY_BUFFER = socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Datagram:
+    """One received RSVP datagram: the IP payload and what the IP layer said about it."""
+
+    data: bytes
+    interface: str
+    source: IPv4Address
+    destination: IPv4Address
+    ttl: int | None
+    router_alert: bool
+
+
+class Dropped(Exception):
+    """A received datagram was not usable; ``reason`` is the drop counter's name."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def send_ancillary(ifindex: int, source: IPv4Address, ttl: int, router_alert: bool) -> list[tuple[int, int, bytes]]:
+    """The ``sendmsg`` control messages: interface and source, TTL, and the Router Alert option."""
+    cmsgs = [
+        (socket.IPPROTO_IP, IP_PKTINFO, _PKTINFO.pack(ifindex, source.packed, bytes(4))),
+        (socket.IPPROTO_IP, IP_TTL, _TTL.pack(ttl)),
+    ]
+    if router_alert:
+        cmsgs.append((socket.IPPROTO_IP, IP_RETOPTS, ROUTER_ALERT_OPTION))
+    return cmsgs
+
+
+def has_router_alert(options: bytes) -> bool:
+    """Whether IPv4 header options carry Router Alert (RFC 791 option walk, RFC 2113)."""
+    i = 0
+    while i < len(options):
+        kind = options[i]
+        if kind == 0:  # end of option list
+            return False
+        if kind == 1:  # no operation
+            i += 1
+            continue
+        if i + 1 >= len(options) or options[i + 1] < 2:
+            return False
+        if kind == ROUTER_ALERT_OPTION[0]:
+            return True
+        i += options[i + 1]
+    return False
+
+
+def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
+                   interface_name: Callable[[int], str | None]) -> Datagram:
+    """An IPv4 packet from the raw socket, with its control messages -> :class:`Datagram`.
+
+    Raises :class:`Dropped` for a packet that is not a whole IPv4 RSVP datagram
+    or arrived on an interface ``interface_name`` does not know.
+    """
+    if len(packet) < 20 or packet[0] >> 4 != 4:
+        raise Dropped("not an IPv4 packet")
+    header_length = (packet[0] & 0x0F) * 4
+    if header_length < 20 or len(packet) < header_length:
+        raise Dropped("bad IPv4 header length")
+    if packet[9] != IPPROTO_RSVP:
+        raise Dropped("not IP protocol 46")
+    ttl, ifindex = packet[8], None
+    for level, kind, data in ancillary:
+        if level != socket.IPPROTO_IP:
+            continue
+        if kind == IP_PKTINFO and len(data) >= _PKTINFO.size:
+            ifindex = _PKTINFO.unpack_from(data)[0]
+        elif kind == IP_TTL and len(data) >= _TTL.size:
+            ttl = _TTL.unpack_from(data)[0]
+    name = interface_name(ifindex) if ifindex is not None else None
+    if name is None:
+        raise Dropped("arrived on a non-RSVP interface")
+    return Datagram(packet[header_length:], name, IPv4Address(packet[12:16]), IPv4Address(packet[16:20]), ttl,
+                    has_router_alert(packet[20:header_length]))
+
+
+def open_socket() -> socket.socket:
+    """The raw protocol-46 socket with Router Alert interception, PKTINFO and RECVTTL (needs root)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_RSVP)
+    try:
+        sock.setsockopt(socket.IPPROTO_IP, IP_ROUTER_ALERT, 1)
+        sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
+        sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+class RawTransport:
+    """Sends the engine's :class:`Send` actions and receives datagrams on the RSVP interfaces.
+
+    ``interfaces`` maps each RSVP interface name to (ifindex, address).
+    ``counters`` counts sent/received/dropped datagrams (drops by reason).
+    """
+
+    def __init__(self, sock: socket.socket, interfaces: dict[str, tuple[int, IPv4Address]]) -> None:
+        self.sock = trio.socket.from_stdlib_socket(sock)
+        self.interfaces = interfaces
+        self._names = {index: name for name, (index, _) in interfaces.items()}
+        self.counters: Counter[str] = Counter()
+
+    async def send(self, action: Send) -> None:
+        index, address = self.interfaces[action.interface]
+        cmsgs = send_ancillary(index, address, action.message.send_ttl, action.router_alert)
+        try:
+            await self.sock.sendmsg([action.data], cmsgs, 0, (str(action.destination), 0))
+        except OSError as exc:  # unreachable neighbour, interface down: soft state will retry
+            self.counters[f"send failed: {exc.strerror or exc}"] += 1
+            return
+        self.counters["sent"] += 1
+
+    async def receive(self) -> Datagram:
+        """The next usable datagram; unusable ones are counted and skipped."""
+        while True:
+            packet, ancillary, _, _ = await self.sock.recvmsg(RECV_BUFFER, ANCILLARY_BUFFER)
+            try:
+                datagram = parse_datagram(packet, ancillary, self._names.get)
+            except Dropped as drop:
+                self.counters[f"drop: {drop.reason}"] += 1
+                continue
+            self.counters["received"] += 1
+            return datagram
+
+    def close(self) -> None:
+        self.sock.close()

@@ -1,0 +1,115 @@
+"""Root testbed: four rsvpd processes in network namespaces over real raw sockets with Router Alert.
+
+Skipped (with the reason) without root, ip or tshark.  Each xdist worker gets its own
+namespace prefix; everything is torn down even when an assertion fails.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rsvp.ctl.client import ControlError, request
+from rsvp.daemon.testbed import Testbed as Namespaces
+from rsvp.daemon.testbed import load_topology
+
+ROOT = Path(__file__).resolve().parent.parent
+RSVPCTL = ROOT / ".venv" / "bin" / "rsvpctl"
+
+
+def _skip_reason() -> str | None:
+    if os.geteuid() != 0:
+        return "needs root (network namespaces, raw sockets)"
+    for tool in ("ip", "tcpdump", "tshark"):
+        if shutil.which(tool) is None:
+            return f"{tool} is not installed"
+    return None
+
+
+pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
+
+
+@pytest.fixture
+def testbed(tmp_path: Path, worker_id: str) -> Iterator[Namespaces]:
+    prefix = f"t{os.getpid() % 100000}{worker_id.removeprefix('gw')[:2]}"
+    bed = Namespaces(load_topology(ROOT / "examples" / "testbed-chain4.toml"), prefix, tmp_path / "run")
+    try:
+        bed.build()
+        yield bed
+    finally:
+        bed.down()
+    assert not [n for n in subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, check=True).stdout.split()
+                if n.startswith(f"{prefix}-")]
+
+
+def rsvpctl(bed: Namespaces, node: str, *argv: str) -> Any:
+    out = subprocess.run([str(RSVPCTL), "-s", str(bed.socket(node)), *argv], capture_output=True, text=True,
+                         check=True).stdout
+    return json.loads(out) if "--json" in argv else out
+
+
+def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def lsps(bed: Namespaces, node: str) -> list[dict[str, Any]]:
+    return request(str(bed.socket(node)), {"command": "show", "what": "lsps"})
+
+
+def test_lsp_over_raw_sockets(testbed: Namespaces, tmp_path: Path) -> None:
+    capture = tmp_path / "b.pcap"
+    tcpdump = subprocess.Popen(["ip", "netns", "exec", testbed.namespace("B"), "tcpdump", "--immediate-mode", "-i", "to-A", "-U", "-w",
+                                str(capture), "ip proto 46"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        assert b"listening on" in tcpdump.stderr.readline()  # type: ignore[union-attr]
+        testbed.start()
+        wait_for("a-d up at A", lambda: any(l["name"] == "a-d" and l["state"] == "up" for l in lsps(testbed, "A")))
+    finally:
+        tcpdump.send_signal(signal.SIGINT)
+        tcpdump.wait(5)
+
+    head = next(l for l in rsvpctl(testbed, "A", "show", "lsps", "--json") if l["name"] == "a-d")
+    assert head["role"] == "ingress" and head["record_route"] == ["10.0.1.2", "10.0.2.2", "10.0.3.2"]
+    hops = [head] + [next(l for l in rsvpctl(testbed, n, "show", "lsps", "--json") if l["destination"] == "192.0.2.4")
+                     for n in ("B", "C", "D")]
+    assert [h["role"] for h in hops] == ["ingress", "transit", "transit", "egress"]
+    assert all(h["state"] == "up" for h in hops)
+    assert [h["out_label"] for h in hops[:-1]] == [h["in_label"] for h in hops[1:]]  # labels chain hop by hop
+    assert "a-d" in rsvpctl(testbed, "A", "show", "lsps")
+
+    paths = subprocess.run(["tshark", "-r", str(capture), "-Y", "rsvp.msg == 1", "-T", "fields", "-e", "ip.opt.type",
+                            "-e", "ip.ttl"], capture_output=True, text=True, check=True).stdout.split("\n")
+    paths = [p for p in paths if p.strip()]
+    assert paths, f"no Path captured on B's link to A: {tcpdump.stderr.read()}"
+    assert all(p.split("\t")[0].startswith("148") for p in paths), paths  # option 148 = 0x94, Router Alert (RFC 2113)
+
+    config = testbed.config_file("A")  # SIGHUP: add a-c, a-d undisturbed
+    original = config.read_text()
+    config.write_text(original + '\n[[tunnel]]\nname = "a-c"\ndestination = "192.0.2.3"\nbandwidth_bps = 1e6\n')
+    os.kill(testbed.pid("A"), signal.SIGHUP)  # type: ignore[arg-type]
+    wait_for("a-c up", lambda: any(l["name"] == "a-c" and l["state"] == "up" for l in lsps(testbed, "A")))
+    again = next(l for l in lsps(testbed, "A") if l["name"] == "a-d")
+    assert (again["lsp_id"], again["out_label"]) == (head["lsp_id"], head["out_label"])
+    config.write_text(original + "\nbogus = 1\n")  # invalid: refused, old kept
+    os.kill(testbed.pid("A"), signal.SIGHUP)  # type: ignore[arg-type]
+    wait_for("reload refused", lambda: "reload refused" in testbed.log_file("A").read_text(), 5)
+    assert {l["name"] for l in lsps(testbed, "A")} == {"a-d", "a-c"}
+
+    assert testbed.stop("A") == 0  # SIGTERM: tears, exit 0 within seconds
+    for node in ("B", "C", "D"):
+        wait_for(f"no state left on {node}", lambda node=node: not lsps(testbed, node), 5)
+    with pytest.raises(ControlError):
+        lsps(testbed, "A")
