@@ -43,7 +43,10 @@ class InstallLabel:
 
     ``in_label`` None: ingress push (traffic of the tunnel enters here);
     ``out_label`` None: egress pop.  ``bandwidth_bps`` is what admission
-    granted, for the data plane to police or shape.
+    granted, for the data plane to police or shape.  ``reservation`` is the
+    admission key behind it (``Request.key``), so a performer can ask the
+    policy what else it granted (``admission.quasar``: CPU and memory shares);
+    ``in_interface`` is where the labelled traffic arrives (None at an ingress).
     """
 
     handle: int
@@ -52,6 +55,8 @@ class InstallLabel:
     out_interface: str | None
     next_hop: IPv4Address | None
     bandwidth_bps: float
+    reservation: object = None
+    in_interface: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

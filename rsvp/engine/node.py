@@ -630,7 +630,7 @@ class Node:
         lsp.handle, lsp.installed = handle, False
         self._by_handle[handle] = lsp
         out.append(InstallLabel(handle, lsp.in_label, lsp.out_label if lsp.role != "egress" else None,
-                                lsp.out_interface, lsp.next_hop, lsp.bandwidth_bps))
+                                lsp.out_interface, lsp.next_hop, lsp.bandwidth_bps, lsp.key, lsp.in_interface))
 
     def _installed(self, handle: int, now: float, out: list[Action]) -> None:
         lsp = self._by_handle.get(handle)
