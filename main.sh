@@ -1,13 +1,8 @@
 #!/usr/bin/env bash
-# The main job (until the daemon exists): decode and check every RSVP capture.
-# Sets itself up first (apt packages, .venv). Usage: ./main.sh [PATH...]
+# The main job: `rsvpd demo`, four QuaSAR routers in one process (no root, no Xen).
+# Sets itself up first (apt packages, .venv). Arguments go to `rsvpd demo` (see --help).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")" && pwd)
 "$ROOT/scripts/bootstrap.sh"
 cd "$ROOT"
-targets=("$@")
-if [ ${#targets[@]} -eq 0 ]; then
-    targets=(captures)
-    [ -d ../shared/captures ] && targets+=(../shared/captures)
-fi
-exec .venv/bin/python -m conformance check "${targets[@]}"
+exec .venv/bin/rsvpd demo "$@"

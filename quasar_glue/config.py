@@ -16,7 +16,9 @@ class GlueConfig:
     name_prefix: str = "qrl"  # every routelet, namespace, cgroup and domain is named <prefix>-<n>
     interfaces: tuple[str, ...] = ()  # dom0's data interfaces: label demux on ingress, HTB on egress
     link_rate_bps: float = 1e9  # capacity of each data interface (the HTB root class)
-    static_neighbours: Mapping[str, str] = dataclasses.field(default_factory=dict)  # next hop -> MAC
+    # next hop address -> MAC; key "dom0": where a pop routelet hands IP packets back (libvirt; default:
+    # the bridge's MAC)
+    static_neighbours: Mapping[str, str] = dataclasses.field(default_factory=dict)
     default_burst_bytes: int = 15_000  # policing depth of a bandwidth-only reservation (no Shares)
     default_queue_bytes: int = 64 * 1024  # queue of a bandwidth-only reservation
     # netns backend

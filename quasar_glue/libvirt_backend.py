@@ -78,11 +78,16 @@ class LibvirtBackend:
         shares, details = routelet.shares, routelet.details
         memory = shares.memory_bytes if shares else self.config.idle_memory_bytes
         self._check_memory(memory)
-        dst = self.config.static_neighbours.get(str(routelet.next_hop))
-        if dst is None and routelet.out_interface and self.dom0.exists(routelet.out_interface):
-            dst = self.dom0.neighbour(routelet.next_hop, routelet.out_interface)
+        if routelet.next_hop is None:  # egress pop: IP packets go back to dom0 over the bridge
+            dst = self.config.static_neighbours.get("dom0")
+            if dst is None and self.dom0.exists(self.config.bridge):
+                dst = self.dom0.mac(self.config.bridge)
+        else:
+            dst = self.config.static_neighbours.get(str(routelet.next_hop))
+            if dst is None and routelet.out_interface and self.dom0.exists(routelet.out_interface):
+                dst = self.dom0.neighbour(routelet.next_hop, routelet.out_interface)
         if dst is None:
-            raise GlueError(f"next hop {routelet.next_hop} has no known link-layer address")
+            raise GlueError(f"next hop {routelet.next_hop or 'dom0'} has no known link-layer address")
         try:
             routelet.graph = graph_for(routelet, self.config, details["mac"], dst)
         except ValueError as error:

@@ -48,8 +48,10 @@ def test_tables() -> None:
                                 "reason"]
     assert lines[2].split() == ["a-d", "ingress", "up", "192.0.2.4", "-", "16", "10M", "10.0.1.2", "10.0.2.2", "-"]
     assert lines[3].endswith("PathErr 1/2 from 10.0.1.2")
-    assert "to-C" in tables.ledger([{"interface": "to-C", "bandwidth_bps": 1e8, "reservable_bps": 1e8,
-                                     "reserved_bps": 9e7, "free_bps": 1e7}])
+    ledger = tables.ledger({"bandwidth": [{"interface": "to-C", "bandwidth_bps": 1e8, "reservable_bps": 1e8,
+                                           "reserved_bps": 9e7, "free_bps": 1e7}],
+                            "router": [{"resource": "cpu", "unit": "CPUs", "capacity": 2.0, "used": 0.5}]})
+    assert "to-C" in ledger and "1.5 CPUs" in ledger
     neighbors = tables.neighbors([{"address": "10.0.1.1", "counters": {"received PATH": 2, "sent RESV": 1}}])
     assert "RESV:1" in neighbors and "PATH:2" in neighbors
     assert "engine" in tables.counters({"engine": {"sent PATH": 1}, "transport": {}})

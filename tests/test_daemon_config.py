@@ -99,11 +99,17 @@ def test_rsvpd_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     bad = tmp_path / "bad.toml"
     bad.write_text(MINIMAL + "[admission]\npolicy = 'nonesuch'\n")
     assert cli.main(["check", "-c", str(bad)]) == 2
-    assert "admission.policy: unknown policy 'nonesuch'" in capsys.readouterr().err
+    assert "admission.policy: no admission policy 'nonesuch'; known: bandwidth, quasar" in capsys.readouterr().err
     routelets = tmp_path / "glue.toml"
-    routelets.write_text(MINIMAL + "[glue]\nbackend = 'libvirt'\n")
+    routelets.write_text(MINIMAL + "[glue]\nbackend = 'xen'\n")
     assert cli.main(["check", "-c", str(routelets)]) == 2
-    assert "glue.backend: 'libvirt' routelets come from quasar_glue" in capsys.readouterr().err
+    assert "glue.backend" in capsys.readouterr().err
+    options = tmp_path / "options.toml"
+    options.write_text(MINIMAL + "[admission]\npolicy = 'quasar'\noptions = { cpus = 4, colour = 'red' }\n")
+    assert cli.main(["check", "-c", str(options)]) == 2
+    assert "admission.options: admission policy 'quasar' takes no option colour" in capsys.readouterr().err
+    options.write_text(MINIMAL + "[admission]\npolicy = 'quasar'\noptions = { cpus = 4, memory_bytes = 8e9 }\n")
+    assert cli.main(["check", "-c", str(options)]) == 0
     assert cli.main(["check", "-c", str(tmp_path / "missing.toml")]) == 2
 
 

@@ -106,7 +106,7 @@ def test_router_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     routes = KernelRoutes(frozenset({"eth0"}), STATE)
     admission = make_admission("bandwidth", node_config.interfaces)
     transport = RecordingTransport()
-    backend = NoRoutelets(4)
+    backend = NoRoutelets()
     node = Node(node_config, routes, random.Random(1), admission)
     router = Router(config, config_path, node, routes, transport, backend, admission, lambda: STATE)  # type: ignore[arg-type]
 

@@ -62,12 +62,20 @@ def routelets(items: list[dict[str, Any]]) -> str:
     return grid(rows)
 
 
-def ledger(items: list[dict[str, Any]]) -> str:
+def ledger(items: dict[str, list[dict[str, Any]]]) -> str:
     rows = [["interface", "bandwidth", "reservable", "reserved", "free"]]
-    for r in items:
+    for r in items["bandwidth"]:
         rows.append([r["interface"], rate(r["bandwidth_bps"]), rate(r["reservable_bps"]), rate(r["reserved_bps"]),
                      rate(r["free_bps"])])
-    return grid(rows)
+    if not items["router"]:
+        return grid(rows)
+    router = [["resource", "capacity", "used", "free"]]
+    for r in items["router"]:
+        scale = r["unit"] if r["unit"] != "bytes" else "MiB"
+        divide = 1 << 20 if r["unit"] == "bytes" else 1
+        router.append([r["resource"], *(f"{v / divide:.3g} {scale}" for v in
+                                        (r["capacity"], r["used"], r["capacity"] - r["used"]))])
+    return grid(rows) + "\n\n" + grid(router)
 
 
 def counters(groups: dict[str, dict[str, int]]) -> str:

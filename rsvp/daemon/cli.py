@@ -33,11 +33,15 @@ def parser() -> argparse.ArgumentParser:
                                 description="Validate a configuration file without starting anything.")
     check.add_argument("-c", "--config", required=True, type=Path, help="configuration file (TOML)")
     demo = commands.add_parser("demo", help="simulated four-router network, no root",
-                               description="A four-router network in one process over the real codec and "
-                               "engines: LSPs set up, one refused for lack of bandwidth, one preempted by a "
-                               "higher-priority LSP; prints the LSP, routelet and ledger tables.")
+                               description="A four-router QuaSAR network in one process over the real codec "
+                               "and engines, with QuaSAR admission (bandwidth, CPU and memory shares) and one "
+                               "libvirt routelet per reservation on the embedded test:///default driver (no "
+                               "Xen, no root): LSPs set up, one refused for lack of bandwidth, one preempted by "
+                               "a higher-priority LSP; prints the LSP, routelet and ledger tables.")
     demo.add_argument("--json", action="store_true", help="print the tables as JSON")
-    demo.add_argument("--policy", default="bandwidth", help="admission policy by name (default bandwidth)")
+    demo.add_argument("--policy", default="quasar", help="admission policy by name (default quasar)")
+    demo.add_argument("--glue", default="libvirt", choices=["libvirt", "none"],
+                      help="routelet backend (default libvirt on test:///default; none: bookkeeping only)")
     testbed = commands.add_parser("testbed", help="network-namespace testbed (root)",
                                   description="Build, inspect or remove a testbed: one network namespace per "
                                   "router, veth pairs for links, static routes, one rsvpd per router.")
@@ -54,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         return _check(args.config)
     if args.command == "demo":
-        return _demo(args.json, args.policy)
+        return _demo(args.json, args.policy, args.glue)
     if args.command == "testbed":
         from .testbed import command
 
@@ -63,13 +67,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _check(path: Path) -> int:
-    from .performers import routelet_backend
-    from .policies import policy_factory
+    from .policies import make_admission
 
     try:
         config = load(path)
-        policy_factory(config.admission_policy)
-        routelet_backend(config)
+        make_admission(config.admission_policy, config.placeholder_interfaces(), dict(config.admission_options))
     except ConfigError as exc:
         print(f"{path}: {exc}", file=sys.stderr)
         return 2
@@ -80,11 +82,11 @@ def _check(path: Path) -> int:
     return 0
 
 
-def _demo(as_json: bool, policy: str) -> int:
+def _demo(as_json: bool, policy: str, glue: str) -> int:
     from .demo import render, run
 
     try:
-        result = run(policy)
+        result = run(policy, glue)
     except ConfigError as exc:
         print(f"rsvpd demo: {exc}", file=sys.stderr)
         return 2

@@ -79,13 +79,20 @@ class DaemonConfig:
     keep_multiplier: int = DEFAULT_KEEP_MULTIPLIER
     hello_interval_s: float = 5.0
     admission_policy: str = "bandwidth"
+    admission_options: tuple[tuple[str, Any], ...] = ()  # keyword arguments of the policy (sorted pairs)
     glue_backend: str = "none"
     glue_uri: str = ""
-    glue_pool_size: int = 64
+    glue_pool_size: int = 2
     control_socket: str = DEFAULT_SOCKET
     log_format: str = "json"
     log_level: str = "info"
     metrics_listen: tuple[str, int] | None = None
+
+    def placeholder_interfaces(self) -> tuple[Interface, ...]:
+        """The interfaces with address 0.0.0.0 (``rsvpd check`` builds the admission policy before the
+        kernel's addresses are known)."""
+        return tuple(Interface(i.name, IPv4Address(0), i.bandwidth_bps, 32, i.max_reservable)
+                     for i in self.interfaces)
 
     def node_config(self, addresses: dict[str, IPv4Interface]) -> NodeConfig:
         """The engine's configuration, given each interface's kernel address (name -> address/prefix)."""
@@ -133,7 +140,7 @@ def from_dict(data: dict[str, Any]) -> DaemonConfig:
                               "metrics"})
     router = top.table("router", {"id"}, required=True)
     timers = top.table("timers", {"refresh_s", "keep_multiplier", "hello_interval_s"})
-    admission = top.table("admission", {"policy"})
+    admission = top.table("admission", {"policy", "options"})
     glue = top.table("glue", {"backend", "uri", "pool_size"})
     control = top.table("control", {"socket"})
     log = top.table("log", {"format", "level"})
@@ -151,9 +158,10 @@ def from_dict(data: dict[str, Any]) -> DaemonConfig:
         keep_multiplier=timers.integer("keep_multiplier", DEFAULT_KEEP_MULTIPLIER, 1, 255),
         hello_interval_s=timers.number("hello_interval_s", 5.0, above=0.0),
         admission_policy=admission.string("policy", "bandwidth", nonempty=True),
+        admission_options=admission.options("options"),
         glue_backend=glue.choice("backend", "none", GLUE_BACKENDS),
         glue_uri=glue.string("uri", ""),
-        glue_pool_size=glue.integer("pool_size", 64, 1, 1 << 20),
+        glue_pool_size=glue.integer("pool_size", 2, 0, 1024),
         control_socket=control.string("socket", DEFAULT_SOCKET, nonempty=True),
         log_format=log.choice("format", "json", LOG_FORMATS),
         log_level=log.choice("level", "info", LOG_LEVELS),
@@ -273,6 +281,13 @@ class _Table:
         if required:
             raise ConfigError(self.where(key), "missing")
         return default
+
+    def options(self, key: str) -> tuple[tuple[str, Any], ...]:
+        """A table of keyword options handed on as they are (their owner checks them)."""
+        value = self._get(key, {}, False)
+        if not isinstance(value, dict):
+            raise ConfigError(self.where(key), f"must be a table of options, not {value!r}")
+        return tuple(sorted(value.items()))
 
     def string(self, key: str, default: str = "", required: bool = False, nonempty: bool = False) -> str:
         value = self._get(key, default, required)

@@ -5,17 +5,20 @@ The engine asks for forwarding entries with ``InstallLabel`` and expects a
 runner hands each action to a :class:`RouteletBackend` and reports the
 outcome.  ``none`` keeps the entries in memory and touches nothing (the
 demo, and routers whose data plane is elsewhere).  The QuaSAR backends
-(``libvirt``, ``netns``) live in ``quasar_glue`` and are registered in
-:data:`BACKENDS` when that package provides them.
+(``libvirt``: Xen domains, ``test:///default`` without a hypervisor;
+``netns``: namespaces, cgroups and tc) are :class:`quasar_glue.RouteletManager`
+behind :class:`Routelets`, which sizes each routelet from the shares the
+admission policy granted the reservation (``admission.quasar``).
 """
 
 from __future__ import annotations
 
 from typing import Any, Protocol
 
-from rsvp.engine.actions import InstallLabel
+from quasar_glue import GlueConfig, RouteletManager
+from rsvp.engine.actions import InstallLabel, RemoveLabel
 
-from .config import ConfigError, DaemonConfig
+from .config import DaemonConfig
 
 
 class RouteletBackend(Protocol):
@@ -49,18 +52,15 @@ def routelet_row(handle: int, action: InstallLabel, backend: str) -> dict[str, A
 
 
 class NoRoutelets:
-    """Backend ``none``: entries are recorded, nothing is configured; at most ``pool_size`` at once."""
+    """Backend ``none``: entries are recorded, nothing is configured."""
 
     name = "none"
     blocking = False
 
-    def __init__(self, pool_size: int) -> None:
-        self.pool_size = pool_size
+    def __init__(self) -> None:
         self.entries: dict[int, InstallLabel] = {}
 
     def install(self, action: InstallLabel) -> str | None:
-        if action.handle not in self.entries and len(self.entries) >= self.pool_size:
-            return f"routelet pool exhausted ({self.pool_size} in use)"
         self.entries[action.handle] = action
         return None
 
@@ -74,13 +74,49 @@ class NoRoutelets:
         self.entries.clear()
 
 
-BACKENDS = {"none": lambda config: NoRoutelets(config.glue_pool_size)}
-"""``[glue] backend`` name -> factory(DaemonConfig).  quasar_glue's ``libvirt`` and ``netns`` go here."""
+class Routelets:
+    """Backends ``libvirt`` and ``netns``: one routelet per reservation, sized by its shares.
+
+    ``admission`` is the node's policy: a policy with ``shares(key)``
+    (``quasar``) partitions CPU and memory too; others give bandwidth only.
+    Calls block (domains start, processes spawn), so the runner makes them
+    in a worker thread.
+    """
+
+    blocking = True
+
+    def __init__(self, config: GlueConfig, admission: Any) -> None:
+        self.name = config.backend
+        self.manager = RouteletManager(config)
+        self.admission = admission
+        self.manager.start()
+
+    def install(self, action: InstallLabel) -> str | None:
+        shares = getattr(self.admission, "shares", None)
+        granted = shares(action.reservation) if shares is not None and action.reservation is not None else None
+        result = self.manager.install(action, granted, in_interface=action.in_interface, flow=action.reservation)
+        self.manager.replenish()
+        return getattr(result, "reason", None)
+
+    def remove(self, handle: int) -> None:
+        self.manager.remove(RemoveLabel(handle))
+
+    def routelets(self) -> list[dict[str, Any]]:
+        return self.manager.snapshot()
+
+    def close(self) -> None:
+        self.manager.close()
 
 
-def routelet_backend(config: DaemonConfig) -> RouteletBackend:
-    factory = BACKENDS.get(config.glue_backend)
-    if factory is None:
-        raise ConfigError("glue.backend", f"{config.glue_backend!r} routelets come from quasar_glue, which does "
-                          f"not provide them in this build; available: {', '.join(sorted(BACKENDS))}")
-    return factory(config)
+def glue_config(config: DaemonConfig) -> GlueConfig:
+    """The routelet settings of a daemon config (``[glue]``; data interfaces are the RSVP interfaces)."""
+    uri = {"libvirt_uri": config.glue_uri} if config.glue_uri else {}
+    return GlueConfig(backend=config.glue_backend, pool_size=config.glue_pool_size,
+                      interfaces=tuple(i.name for i in config.interfaces), **uri)
+
+
+def routelet_backend(config: DaemonConfig, admission: Any) -> RouteletBackend:
+    """The backend ``[glue] backend`` names, sharing ``admission``'s view of what each reservation holds."""
+    if config.glue_backend == "none":
+        return NoRoutelets()
+    return Routelets(glue_config(config), admission)

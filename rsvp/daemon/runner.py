@@ -64,7 +64,8 @@ INBOX_LIMIT = 10_000  # datagrams waiting for the engine beyond this are dropped
 WATCH_INTERVAL_S = 1.0
 DRAIN_S = 0.3  # after the tears are handed to the kernel, before the socket closes
 RESTART_FIELDS = ("router_id", "interfaces", "refresh_s", "keep_multiplier", "hello_interval_s", "admission_policy",
-                  "glue_backend", "glue_uri", "glue_pool_size", "control_socket", "metrics_listen")
+                  "admission_options", "glue_backend", "glue_uri", "glue_pool_size", "control_socket",
+                  "metrics_listen")
 VIEWS = ("lsps", "sessions", "neighbors", "routelets", "counters", "ledger")
 
 
@@ -339,8 +340,8 @@ async def run(config_path: Path) -> int:
         node_config = config.node_config(state.addresses)
         names = frozenset(i.name for i in node_config.interfaces)
         routes = KernelRoutes(names, state)
-        backend = routelet_backend(config)
-        admission = make_admission(config.admission_policy, node_config.interfaces)
+        admission = make_admission(config.admission_policy, node_config.interfaces, dict(config.admission_options))
+        backend = routelet_backend(config, admission)
         listener = control.bind(config.control_socket)
         transport = RawTransport(open_socket(), {i.name: (state.links[i.name][0], i.address)
                                                  for i in node_config.interfaces})
