@@ -9,10 +9,12 @@ memory as well as bandwidth) implement the same interface in ``admission/``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from .config import Interface
 from .flowspecs import Spec
+
+if TYPE_CHECKING:  # config imports the overload settings, which import this module's error codes
+    from .config import Interface
 
 ADMISSION_FAILURE = 1  # RFC 2205 appendix B
 BANDWIDTH_UNAVAILABLE = 2  # error value under code 1
@@ -72,9 +74,9 @@ class BandwidthPolicy:
         self._capacity = {i.name: i.bandwidth_bps * i.max_reservable for i in interfaces}
         self._held: dict[object, Request] = {}
         self._used: dict[str, float] = dict.fromkeys(self._capacity, 0.0)
-        self._groups: dict[str, dict[object, dict[object, float]]] = {i.name: {} for i in interfaces}
+        # per interface: SE share key -> the one Request sharing it, or {key: bandwidth} when several do
+        self._groups: dict[str, dict[object, Request | dict[object, float]]] = {i.name: {} for i in interfaces}
         self._holding: dict[tuple[str, int], dict[object, None]] = {}  # (interface, hold priority) -> keys
-
 
     def _add(self, request: Request) -> None:
         self._held[request.key] = request
@@ -82,8 +84,15 @@ class BandwidthPolicy:
         if request.share_key is None:
             self._used[request.interface] += request.bandwidth_bps
             return
-        group = self._groups[request.interface].setdefault(request.share_key, {})
-        before = max(group.values(), default=0.0)
+        groups = self._groups[request.interface]
+        group = groups.get(request.share_key)
+        if group is None:  # a group of one is its request: no dict per reservation
+            groups[request.share_key] = request
+            self._used[request.interface] += request.bandwidth_bps
+            return
+        if isinstance(group, Request):
+            group = groups[request.share_key] = {group.key: group.bandwidth_bps}
+        before = max(group.values())
         group[request.key] = request.bandwidth_bps
         self._used[request.interface] += max(group.values()) - before
 
@@ -100,11 +109,15 @@ class BandwidthPolicy:
             return request
         groups = self._groups[request.interface]
         group = groups[request.share_key]
+        if isinstance(group, Request):
+            del groups[request.share_key]
+            self._used[request.interface] -= request.bandwidth_bps
+            return request
         before = max(group.values())
         del group[key]
-        self._used[request.interface] -= before - max(group.values(), default=0.0)
-        if not group:
-            del groups[request.share_key]
+        self._used[request.interface] -= before - max(group.values())
+        if len(group) == 1:
+            groups[request.share_key] = self._held[next(iter(group))]
         return request
 
     def admit(self, request: Request) -> Rejected | None:
