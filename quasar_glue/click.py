@@ -41,13 +41,30 @@ def _bps(rate_bps: float) -> str:
     return f"{rate_bps / 8:.0f}Bps"
 
 
+def live_values(graph: ForwardingGraph) -> dict[str, str]:
+    """The writable handlers of ``graph``'s configuration and their values (``q.capacity``,
+    ``pol.rate`` and ``shp.rate`` when policed and shaped): what changes live without a hot-swap."""
+    values = {"q.capacity": str(max(1, math.ceil(graph.queue_bytes / MIN_FRAME_BYTES)))}
+    if graph.police_rate_bps != math.inf:
+        values["pol.rate"] = _bps(graph.police_rate_bps)
+    if graph.shape_rate_bps != math.inf:
+        values["shp.rate"] = _bps(graph.shape_rate_bps)
+    return values
+
+
+def idle(name: str = "routelet") -> str:
+    """The configuration of an idle routelet: forwards nothing, holds no queue."""
+    return f"// {name}: idle\nIdle;\n"
+
+
 def render(graph: ForwardingGraph, name: str = "routelet") -> str:
     """The Click configuration of ``graph``; ``name`` only labels the comment line."""
     src, dst, dev = graph.src_mac, graph.dst_mac, graph.device
+    values = live_values(graph)
     lines = [
         f"// {name}: {graph.operation} {graph.in_label} -> {graph.out_label}",
         f"src :: FromDevice({dev}, METHOD LINUX, PROMISC true, SNIFFER false);",
-        f"q :: Queue({max(1, math.ceil(graph.queue_bytes / MIN_FRAME_BYTES))});",
+        f"q :: Queue({values['q.capacity']});",
         f"out :: ToDevice({dev}, METHOD LINUX);",
         "other :: Counter -> Discard;",
     ]
@@ -61,7 +78,7 @@ def render(graph: ForwardingGraph, name: str = "routelet") -> str:
         lines.append("pol :: Null;")
     else:
         lines.append(
-            f"pol :: BandwidthRatedSplitter({_bps(graph.police_rate_bps)}, BURST_BYTES {graph.police_burst_bytes});"
+            f"pol :: BandwidthRatedSplitter({values['pol.rate']}, BURST_BYTES {graph.police_burst_bytes});"
         )
         lines.append("excess :: Counter -> Discard; pol[1] -> excess;")
     lines.append("cl[0] -> pol;")
@@ -83,5 +100,5 @@ def render(graph: ForwardingGraph, name: str = "routelet") -> str:
     if graph.shape_rate_bps == math.inf:
         lines.append("q -> out;")
     else:
-        lines.append(f"shp :: BandwidthShaper({_bps(graph.shape_rate_bps)}); q -> shp -> out;")
+        lines.append(f"shp :: BandwidthShaper({values['shp.rate']}); q -> shp -> out;")
     return "\n".join(lines) + "\n"

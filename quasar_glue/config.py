@@ -32,3 +32,6 @@ class GlueConfig:
     bridge: str = "xenbr0"
     idle_memory_bytes: int = 32 * MIB  # an idle pooled domain's memory
     max_memory_bytes: int = 256 * MIB  # a pooled domain's maximum (setMemory cannot go above it)
+    # the routelet's Click ControlSocket ("tcp:{name}:7777", "unix:/run/quasar/{name}.sock"; {name}: the
+    # routelet's name); None: Click is not driven (its configuration is only recorded in <metadata>)
+    click_control: str | None = None

@@ -8,6 +8,9 @@ live (Xen forgets them across restarts: they are applied on every assign).
 Only parameters the driver reports are set; the rest are listed in
 ``details["unsupported"]``.  Bandwidth: tc in dom0 on the domain's vif
 (:class:`~quasar_glue.dom0.Dom0`), only when that vif exists in dom0.
+With ``GlueConfig.click_control``, the routelet's Click is driven through
+its ControlSocket (:func:`quasar_glue.controlsocket.update`): rates are
+written live on a resize, a changed graph (or idle) is hot-swapped.
 
 On ``test:///default`` nothing is enforced: the scheduler is fake (it reports
 only ``weight``, always 50, and ignores writes; ``cap`` is unsupported), the
@@ -19,10 +22,11 @@ from __future__ import annotations
 
 import libvirt
 
-from quasar_glue import click, domain_xml
+from quasar_glue import click, controlsocket, domain_xml
 from quasar_glue.backend import graph_for
 from quasar_glue.config import GlueConfig
 from quasar_glue.dom0 import Dom0
+from quasar_glue.graph import ForwardingGraph
 from quasar_glue.model import GlueError, Routelet
 from quasar_glue.netns_backend import slot_of
 
@@ -57,6 +61,18 @@ class LibvirtBackend:
         mac, vif = domain_xml.interface(dom.XMLDesc())
         routelet.details = {"domain": routelet.name, "domain_id": dom.ID(), "uuid": dom.UUIDString(), "mac": mac,
                             "vif": vif, "enforced": [], "unsupported": []}
+        if self.config.click_control:
+            routelet.details["click_control"] = self.config.click_control.format(name=routelet.name)
+
+    def _click(self, routelet: Routelet, running: ForwardingGraph | None, wanted: ForwardingGraph | None) -> None:
+        """Drive the routelet's Click from ``running`` to ``wanted`` when it has a ControlSocket."""
+        address = routelet.details.get("click_control")
+        if address is None:
+            return
+        try:
+            routelet.details["click"] = controlsocket.update(address, routelet.name, running, wanted)
+        except (OSError, ValueError, controlsocket.ControlSocketError) as error:
+            raise GlueError(f"Click at {address}: {error}") from error
 
     def _check_memory(self, memory_bytes: int) -> None:
         host_bytes = self.conn.getInfo()[1] << 20
@@ -88,6 +104,7 @@ class LibvirtBackend:
                 dst = self.dom0.neighbour(routelet.next_hop, routelet.out_interface)
         if dst is None:
             raise GlueError(f"next hop {routelet.next_hop or 'dom0'} has no known link-layer address")
+        running = routelet.graph
         try:
             routelet.graph = graph_for(routelet, self.config, details["mac"], dst)
         except ValueError as error:
@@ -104,7 +121,8 @@ class LibvirtBackend:
             details["scheduler"], details["unsupported"] = self._scheduler(dom, wanted)
         except libvirt.libvirtError as error:
             raise GlueError(f"libvirt: {error.get_error_message()}") from error
-        enforced = ["memory", "scheduler"]
+        self._click(routelet, running, routelet.graph)
+        enforced = ["memory", "scheduler"] + (["police", "ttl", "queue", "shape"] if "click_control" in details else [])
         vif = details["vif"]
         if vif and routelet.out_interface and self.dom0.exists(vif) and self.dom0.exists(routelet.out_interface):
             self.dom0.detach(slot_of(routelet.name), vif, routelet.in_interfaces, routelet.out_interface)
@@ -120,6 +138,7 @@ class LibvirtBackend:
         details = routelet.details
         if details.get("vif") and self.dom0.exists(details["vif"]):
             self.dom0.detach(slot_of(routelet.name), details["vif"], routelet.in_interfaces, routelet.out_interface)
+        self._click(routelet, routelet.graph, None)
         try:
             dom = self.conn.lookupByName(routelet.name)
             self.conn.defineXML(domain_xml.domain(routelet.name, self.config, self.config.idle_memory_bytes,

@@ -1,0 +1,143 @@
+"""Time to realise and to release a reservation through ``quasar_glue.RouteletManager``, per backend.
+
+For each backend, over ``--runs`` reservations (median and p95, ms, wall clock):
+
+* ``install (pool)``: ``install`` taking an idle routelet from a warm pool
+  (the pool is refilled, untimed, between runs);
+* ``release (pool)``: ``remove`` handing it back to the pool idle;
+* ``install (cold)``: pool size 0, so ``install`` starts the routelet first;
+* ``release (cold)``: ``remove`` with pool size 0, so the routelet is destroyed.
+
+Backends: ``libvirt`` on ``test:///default`` (needs libvirt-python), ``netns``
+in a throw-away dom0 namespace (needs root).  Then the built-in forwarder's
+packets/s from :mod:`benchmarks.bench_forwarder` (its CPU cost per packet,
+inverted).  Issue 5 targets: <= 5 ms from the pool with libvirt, <= 50 ms cold
+with netns, >= 50,000 packets/s.
+
+    .venv/bin/python -m benchmarks.bench_glue [--runs N] [--packets N] [--backends libvirt,netns]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import math
+import os
+import platform
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from ipaddress import IPv4Address
+
+from admission.shares import Shares
+from benchmarks import bench_forwarder
+from quasar_glue import GlueConfig, RouteletManager
+from rsvp.engine.actions import InstallLabel, RemoveLabel
+
+NEXT_HOP = IPv4Address("10.98.0.2")
+NEXT_HOP_MAC = "02:00:00:00:0b:02"
+SHARES = Shares(bandwidth_bps=2e6, burst_bytes=8000, peak_bps=math.inf, max_packet_bytes=1500,
+                cpu_sustained=0.02, cpu_peak=0.2, queue_bytes=16_000, memory_bytes=64 << 20)
+
+
+def summary(samples: list[float]) -> str:
+    ms = sorted(s * 1e3 for s in samples)
+    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+    return f"median {statistics.median(ms):8.3f} ms   p95 {p95:8.3f} ms   (n={len(ms)})"
+
+
+def measure(config: GlueConfig, runs: int, out_interface: str) -> dict[str, list[float]]:
+    """Install and release timings with ``config``'s pool size."""
+    times: dict[str, list[float]] = {"install": [], "release": []}
+    manager = RouteletManager(config)
+    try:
+        manager.start()
+        for handle in range(1, runs + 1):
+            manager.replenish()
+            action = InstallLabel(handle, 1000 + handle, 2000 + handle, out_interface, NEXT_HOP, SHARES.bandwidth_bps)
+            start = time.perf_counter()
+            event = manager.install(action, SHARES, flow=handle)
+            times["install"].append(time.perf_counter() - start)
+            if getattr(event, "reason", None):
+                raise RuntimeError(f"install failed: {event.reason}")
+            start = time.perf_counter()
+            manager.remove(RemoveLabel(handle))
+            times["release"].append(time.perf_counter() - start)
+    finally:
+        manager.close()
+    return times
+
+
+def report(backend: str, base: GlueConfig, runs: int, out_interface: str) -> None:
+    for label, pool_size in (("pool", 2), ("cold", 0)):
+        times = measure(dataclasses.replace(base, pool_size=pool_size), runs, out_interface)
+        for what in ("install", "release"):
+            print(f"{backend:8s} {what} ({label}): {summary(times[what])}")
+
+
+@contextlib.contextmanager
+def dom0_namespace() -> Iterator[str]:
+    """A namespace playing dom0 with data interfaces ``din`` and ``dout`` (veth peers in a neighbour)."""
+    tag = secrets.token_hex(3)
+    dom0, peer = f"qbd{tag}", f"qbp{tag}"
+
+    def ip(*args: str) -> None:
+        subprocess.run(["ip", *args], check=True, capture_output=True)
+
+    try:
+        ip("netns", "add", dom0)
+        ip("netns", "add", peer)
+        for dev, peer_dev in (("din", "pin"), ("dout", "pout")):
+            ip("-n", dom0, "link", "add", dev, "type", "veth", "peer", "name", peer_dev, "netns", peer)
+            ip("-n", dom0, "link", "set", dev, "up")
+            ip("-n", peer, "link", "set", peer_dev, "up")
+        yield dom0
+    finally:
+        for name in (dom0, peer):
+            subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=50, help="reservations per measurement (default 50)")
+    parser.add_argument("--packets", type=int, default=50_000, help="frames for the forwarder figure")
+    parser.add_argument("--backends", default="libvirt,netns", help="comma-separated: libvirt, netns")
+    args = parser.parse_args()
+    backends = args.backends.split(",")
+    print(f"command: {' '.join([os.path.basename(sys.executable), '-m', 'benchmarks.bench_glue', *sys.argv[1:]])}")
+    print(f"machine: {platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Linux {platform.release()}, "
+          f"Python {platform.python_version()}")
+    tag = secrets.token_hex(2)
+    neighbours = {str(NEXT_HOP): NEXT_HOP_MAC}
+    if "libvirt" in backends:
+        try:
+            import libvirt  # noqa: F401
+        except ImportError:
+            print("libvirt: skipped (libvirt-python is not installed)")
+        else:
+            report("libvirt", GlueConfig(backend="libvirt", name_prefix=f"qbl{tag}", static_neighbours=neighbours),
+                   args.runs, "eth1")
+    if "netns" in backends:
+        if os.geteuid() != 0:
+            print("netns: skipped (needs root for namespaces, cgroups and tc)")
+        else:
+            with dom0_namespace() as dom0:
+                report("netns", GlueConfig(backend="netns", name_prefix=f"qbn{tag}", interfaces=("din",),
+                                           static_neighbours=neighbours, dom0_netns=dom0,
+                                           cgroup_parent=f"quasar-bench-{tag}"), args.runs, "dout")
+    cost = bench_forwarder.pipeline_cost(args.packets)
+    print(f"forwarder pipeline: {1 / cost:,.0f} packets/s ({cost * 1e6:.2f} us CPU per packet, graph only)")
+    if os.geteuid() != 0:
+        print("forwarder process: skipped (needs root for namespaces and AF_PACKET)")
+        return
+    cost, forwarded = bench_forwarder.process_cost(args.packets)
+    print(f"forwarder process: {1 / cost:,.0f} packets/s per CPU ({cost * 1e6:.2f} us CPU per packet, "
+          f"{forwarded} forwarded over AF_PACKET)")
+
+
+if __name__ == "__main__":
+    main()
