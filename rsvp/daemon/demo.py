@@ -23,6 +23,7 @@ from __future__ import annotations
 import random
 import secrets
 import time
+from pathlib import Path
 from typing import Any
 
 from quasar_glue import GlueConfig
@@ -39,83 +40,7 @@ from .policies import CountingAdmission, ledger, make_admission
 
 ROUTER_RESOURCES = {"quasar": {"cpus": 4.0, "memory_bytes": 4 << 30}}  # policy options of the demo's routers
 
-SCENARIO = """
-description = "rsvpd demo: admission refusal and preemption on a 100 Mb/s link"
-duration_s = 6
-seed = 11
-refresh_s = 30
-
-[[node]]
-name = "A"
-router_id = "192.0.2.1"
-[[node]]
-name = "B"
-router_id = "192.0.2.2"
-[[node]]
-name = "C"
-router_id = "192.0.2.3"
-[[node]]
-name = "D"
-router_id = "192.0.2.4"
-
-[[link]]
-a = "A"
-b = "B"
-delay_ms = 1
-bandwidth_bps = 1e9
-[[link]]
-a = "B"
-b = "C"
-delay_ms = 2
-bandwidth_bps = 100e6
-[[link]]
-a = "C"
-b = "D"
-delay_ms = 1
-bandwidth_bps = 1e9
-
-[[lsp]]
-name = "bronze"
-head = "A"
-tail = "D"
-bandwidth_bps = 50e6
-ero = ["B", "C", "D"]
-setup_priority = 7
-hold_priority = 7
-[[lsp]]
-name = "silver"
-head = "A"
-tail = "D"
-bandwidth_bps = 40e6
-ero = ["B", "C", "D"]
-setup_priority = 4
-hold_priority = 0
-[[lsp]]
-name = "bulk"
-head = "A"
-tail = "D"
-bandwidth_bps = 30e6
-ero = ["B", "C", "D"]
-setup_priority = 7
-hold_priority = 0
-[[lsp]]
-name = "gold"
-head = "A"
-tail = "D"
-bandwidth_bps = 50e6
-ero = ["B", "C", "D"]
-setup_priority = 0
-hold_priority = 0
-
-[[event]]
-at_s = 1
-action = "add-lsp"
-target = "bulk"
-[[event]]
-at_s = 2
-action = "add-lsp"
-target = "gold"
-"""
+SCENARIO = Path(__file__).with_name("demo.toml")  # the story as a simulator scenario
 
 
 class RouteletNode:
@@ -156,7 +81,7 @@ class RouteletNode:
 def run(policy: str = "quasar", glue: str = "libvirt") -> dict[str, Any]:
     """Run the story; the LSP, routelet, ledger and admission tables as JSON-able data.  Routelets are
     released at the end (libvirt: the demo's domains are destroyed and undefined)."""
-    scenario = loads(SCENARIO)
+    scenario = loads(SCENARIO.read_text())
     names = {n.router_id: n.name for n in scenario.nodes}
     admissions: dict[str, CountingAdmission] = {}
     backends: dict[str, RouteletBackend] = {}
