@@ -161,6 +161,13 @@ def test_router_end_to_end(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
                     await trio.sleep(0.01)
             await router.settle()
             assert {l["name"] for l in node.snapshot()["lsps"]} == {"t2", "t9"}
+            ids = dict(router.tunnel_ids)
+            code, out = await trio.to_thread.run_sync(ctl_run, "tunnel", "add", "t8", "--to", "192.0.2.9",
+                                                      "--bandwidth", "1M")
+            assert code == 0 and json.loads(out)["tunnel_id"] not in {1, *ids.values()}  # t1's id is not reused at once
+            code, _ = await trio.to_thread.run_sync(ctl_run, "tunnel", "delete", "t8")
+            assert code == 0
+            await router.settle()
 
             metrics = await trio.to_thread.run_sync(
                 lambda: urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode())

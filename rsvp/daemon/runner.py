@@ -87,6 +87,7 @@ class Router:
         self.backend, self.admission, self.kernel = backend, admission, kernel
         self.tunnels: dict[str, TunnelConfig] = {}  # what the engine was given
         self.tunnel_ids: dict[str, int] = {}
+        self._last_tunnel_id = 0
         self.from_file: set[str] = set()  # tunnels from the file (reload reconciles these only)
         self._inbox_send, self._inbox = trio.open_memory_channel[Any](math.inf)
         self._labels_send, self._labels = trio.open_memory_channel[Action](math.inf)
@@ -234,12 +235,25 @@ class Router:
             return False
         self.tunnels[tunnel.name] = tunnel
         if tunnel.name not in self.tunnel_ids:
-            used = set(self.tunnel_ids.values())
-            self.tunnel_ids[tunnel.name] = next(i for i in range(1, len(used) + 2) if i not in used)
+            self.tunnel_ids[tunnel.name] = self._fresh_tunnel_id()
         self.log.info("tunnel set", lsp=tunnel.name, destination=str(tunnel.destination),
                       tunnel_id=self.tunnel_ids[tunnel.name], bandwidth_bps=tunnel.bandwidth_bps)
         self._inbox_send.send_nowait(TunnelAdded(tunnel.tunnel(self.tunnel_ids[tunnel.name])))
         return True
+
+    def _fresh_tunnel_id(self) -> int:
+        """The next Tunnel ID (RFC 3209 section 4.6.1.1: 16 bits, 0 avoided) not in use, taken round
+        the space rather than lowest-first: a deleted tunnel's id is not handed out again at once, so
+        a tear of the old LSP still in flight cannot hit a new one."""
+        used = set(self.tunnel_ids.values())
+        if len(used) >= 0xFFFF:
+            raise ValueError("all 65,535 tunnel ids are in use")
+        candidate = self._last_tunnel_id
+        while True:
+            candidate = candidate % 0xFFFF + 1
+            if candidate not in used:
+                self._last_tunnel_id = candidate
+                return candidate
 
     def _remove_tunnel(self, name: str) -> None:
         self.tunnels.pop(name)
