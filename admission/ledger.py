@@ -6,8 +6,13 @@ fractions of one CPU, ``memory`` in bytes) and each has a capacity.  A
 
 Theory of operation:
 
-* Accounting is incremental: ``used`` per resource is kept up to date on each
-  claim and release, in O(size of the claim's sharing group).
+* Accounting is incremental and exact: ``used`` per resource is kept up to
+  date on each claim and release, in O(size of the claim's sharing group).
+  Every finite float is a whole number of 2**-1074 units, so amounts are
+  summed as integers in those units (no rounding at all) and read back as the
+  correctly rounded float of the exact sum: releasing a claim restores
+  ``used`` bit for bit, and a claim fits when the exact sum is within the
+  capacity, with no tolerance.
 * Claims with the same ``share_key`` on a *shared* resource count once, at
   their largest (SE style, RFC 3209 section 2.5: a make-before-break LSP
   shares with the one it replaces).  Which resources are shared is the
@@ -17,11 +22,14 @@ Theory of operation:
   makes an overload worse, and never refuses a shrink.
 * :meth:`Ledger.preemption` is a trial without side effects: which holders,
   taken lowest priority first (hold priority numerically greater than the
-  request's setup priority, RFC 3209 section 4.7), would make room; within a
+  request's setup priority, RFC 3209 section 4.7), would make room.  Within a
   priority level, those holding most of what is short go first (the sum of
-  their amounts, each over the shortfall of its resource), and holders that
-  free nothing short (on another interface, or not their SE group's largest)
-  are passed over.
+  their amounts, each over the shortfall of its resource).  A holder that
+  frees nothing short alone (on another interface, or not its SE group's
+  largest) is passed over, unless it ties for its group's largest with
+  sharers no stronger than the level: then they are taken together.  Holders
+  passed over are tried again, first, after each holder taken and at each
+  stronger level, since what was taken may have left them their group's largest.
 """
 
 from __future__ import annotations
@@ -29,7 +37,18 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Collection, Iterator, Mapping
 
-_SLACK = 1e-9  # relative tolerance on capacity, for float rounding of sums
+_FRACTION_BITS = 1074  # the smallest positive float is 2**-1074
+
+
+def _units(amount: float) -> int:
+    """``amount`` exactly, as a whole number of 2**-1074."""
+    numerator, denominator = amount.as_integer_ratio()  # denominator: a power of two
+    return numerator << (_FRACTION_BITS + 1 - denominator.bit_length())
+
+
+def _real(units: int) -> float:
+    """The float nearest ``units`` 2**-1074 (int true division rounds correctly)."""
+    return units / (1 << _FRACTION_BITS)
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -46,9 +65,9 @@ class Ledger:
     def __init__(self, capacities: Mapping[str, float], shared: Collection[str] = ()) -> None:
         self._capacity = dict(capacities)
         self._shared = frozenset(shared)
-        self._used = dict.fromkeys(self._capacity, 0.0)
+        self._used = dict.fromkeys(self._capacity, 0)  # exact, in 2**-1074
         self._claims: dict[object, Claim] = {}
-        self._groups: dict[tuple[str, object], dict[object, float]] = {}  # (resource, share_key) -> key -> amount
+        self._groups: dict[tuple[str, object], dict[object, int]] = {}  # (resource, share_key) -> key -> units
         self._holding: dict[int, dict[object, None]] = {}  # hold priority -> keys, in arrival order
 
     # -- reading ------------------------------------------------------------------------------
@@ -56,7 +75,7 @@ class Ledger:
         return self._capacity.get(resource, 0.0)
 
     def used(self, resource: str) -> float:
-        return self._used.get(resource, 0.0)
+        return _real(self._used.get(resource, 0))
 
     def held(self, key: object) -> Claim | None:
         return self._claims.get(key)
@@ -68,7 +87,7 @@ class Ledger:
         return len(self._claims)
 
     def resources(self) -> dict[str, dict[str, float]]:
-        return {r: {"capacity": c, "used": self._used[r]} for r, c in self._capacity.items()}
+        return {r: {"capacity": c, "used": _real(self._used[r])} for r, c in self._capacity.items()}
 
     # -- trial (pure) -------------------------------------------------------------------------
     def _grouped(self, resource: str, claim: Claim) -> bool:
@@ -76,7 +95,10 @@ class Ledger:
 
     def usage(self, resource: str, without: Collection[object] = (), extra: Claim | None = None) -> float:
         """What ``resource``'s use would be with the claims under ``without`` gone and ``extra`` added."""
-        used = self._used.get(resource, 0.0)
+        return _real(self._usage(resource, without, extra))
+
+    def _usage(self, resource: str, without: Collection[object], extra: Claim | None = None) -> int:
+        used = self._used.get(resource, 0)
         groups: set[object] = set()
         for key in without:
             claim = self._claims.get(key)
@@ -85,18 +107,18 @@ class Ledger:
             if self._grouped(resource, claim):
                 groups.add(claim.share_key)
             else:
-                used -= claim.amounts[resource]
+                used -= _units(claim.amounts[resource])
         if extra is not None and resource in extra.amounts:
             if self._grouped(resource, extra):
                 groups.add(extra.share_key)
             else:
-                used += extra.amounts[resource]
+                used += _units(extra.amounts[resource])
         for share_key in groups:
             members = self._groups.get((resource, share_key), {})
             after = [amount for key, amount in members.items() if key not in without]
             if extra is not None and extra.share_key == share_key and resource in extra.amounts:
-                after.append(extra.amounts[resource])
-            used += max(after, default=0.0) - max(members.values(), default=0.0)
+                after.append(_units(extra.amounts[resource]))
+            used += max(after, default=0) - max(members.values(), default=0)
         return used
 
     def shortfall(self, claim: Claim, without: Collection[object] = ()) -> dict[str, float]:
@@ -105,10 +127,10 @@ class Ledger:
         gone = {claim.key, *without}
         short = {}
         for resource in claim.amounts:
-            after = self.usage(resource, gone, claim)
-            limit = self.capacity(resource)
-            if after > limit * (1 + _SLACK) + _SLACK and after > self.used(resource):
-                short[resource] = after - limit
+            after = self._usage(resource, gone, claim)
+            over = after - _units(self.capacity(resource))
+            if over > 0 and after > self._used.get(resource, 0):
+                short[resource] = _real(over)
         return short
 
     def preemption(self, claim: Claim, setup_priority: int) -> list[object]:
@@ -119,18 +141,56 @@ class Ledger:
             return []
         gone: set[object] = {claim.key}
         victims: list[object] = []
+        passed: list[Claim] = []  # passed over at weaker levels: tried first again
         for priority in range(7, setup_priority, -1):
-            level = [self._claims[k] for k in self._holding.get(priority, ()) if k != claim.key]
+            level = [self._claims[k] for k in self._holding.get(priority, ()) if k not in gone]
             level.sort(key=lambda c: -sum(c.amounts.get(r, 0.0) / n for r, n in need.items()))
-            for victim in level:
-                if not any(self.usage(r, gone) > self.usage(r, gone | {victim.key}) for r in need):
-                    continue  # frees nothing that is short (on another interface, or not its group's largest)
-                gone.add(victim.key)
-                victims.append(victim.key)
+            candidates = passed + level
+            while unit := next((u for c in candidates if c.key not in gone
+                                and (u := self._unit(c, gone, need, priority))), None):
+                gone.update(unit)  # then from the first again: this may have made others free something
+                victims.extend(unit)
                 need = self.shortfall(claim, gone)
                 if not need:
-                    return victims
+                    return sorted(victims, key=lambda k: -self._claims[k].hold_priority)
+            passed = [c for c in candidates if c.key not in gone]
         return []
+
+    def _unit(self, victim: Claim, gone: set[object], need: Mapping[str, float], priority: int) -> list[object] | None:
+        """Who to take with ``victim`` to free something short, at ``priority``'s level: itself alone
+        if that frees something; else with the sharers it ties with for its SE groups' largest, if
+        none is stronger than the level; None if that frees nothing short either."""
+        unit = {victim.key: None}
+        if self._frees(unit, gone, need):
+            return list(unit)
+        for resource in need:
+            if resource in victim.amounts and self._grouped(resource, victim):
+                present = {k: a for k, a in self._groups[(resource, victim.share_key)].items() if k not in gone}
+                top = max(present.values())
+                if present[victim.key] == top:
+                    unit.update((k, None) for k, a in present.items() if a == top)
+        if len(unit) == 1 or any(self._claims[k].hold_priority < priority for k in unit):
+            return None
+        return list(unit) if self._frees(unit, gone, need) else None
+
+    def _frees(self, keys: Collection[object], gone: set[object], need: Mapping[str, float]) -> bool:
+        """Whether taking ``keys`` after ``gone`` lowers the use of something short."""
+        for resource in need:
+            groups = set()
+            for key in keys:
+                claim = self._claims[key]
+                if resource not in claim.amounts:
+                    continue
+                if not self._grouped(resource, claim):
+                    if claim.amounts[resource] > 0:
+                        return True
+                    continue
+                groups.add(claim.share_key)
+            for share_key in groups:
+                present = [(k, a) for k, a in self._groups[(resource, share_key)].items() if k not in gone]
+                if max(a for _, a in present) > max((a for k, a in present if k not in keys), default=0):
+                    return True
+        return False
 
     # -- changing -----------------------------------------------------------------------------
     def add(self, claim: Claim) -> dict[str, float]:
@@ -143,13 +203,14 @@ class Ledger:
         self._claims[claim.key] = claim
         self._holding.setdefault(claim.hold_priority, {})[claim.key] = None
         for resource, amount in claim.amounts.items():
+            units = _units(amount)
             if not self._grouped(resource, claim):
-                self._used[resource] = self._used.get(resource, 0.0) + amount
+                self._used[resource] = self._used.get(resource, 0) + units
                 continue
             group = self._groups.setdefault((resource, claim.share_key), {})
-            before = max(group.values(), default=0.0)
-            group[claim.key] = amount
-            self._used[resource] = self._used.get(resource, 0.0) + max(group.values()) - before
+            before = max(group.values(), default=0)
+            group[claim.key] = units
+            self._used[resource] = self._used.get(resource, 0) + max(group.values()) - before
         return {}
 
     def remove(self, key: object) -> Claim | None:
@@ -163,13 +224,13 @@ class Ledger:
             del self._holding[claim.hold_priority]
         for resource, amount in claim.amounts.items():
             if not self._grouped(resource, claim):
-                self._used[resource] -= amount
+                self._used[resource] -= _units(amount)
                 continue
             group_key = (resource, claim.share_key)
             group = self._groups[group_key]
             before = max(group.values())
             del group[key]
-            self._used[resource] -= before - max(group.values(), default=0.0)
+            self._used[resource] -= before - max(group.values(), default=0)
             if not group:
                 del self._groups[group_key]
         return claim

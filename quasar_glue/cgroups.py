@@ -53,9 +53,11 @@ class Cgroup:
         return sorted({str(p) for p in self.dirs.values()})
 
     @property
-    def procs_files(self) -> list[str]:
-        """The ``cgroup.procs`` files a process writes its pid to, to join."""
-        return sorted({str(p / "cgroup.procs") for p in self.dirs.values()})
+    def join_files(self) -> list[str]:
+        """The files a single-threaded process writes "0" (itself) to, to join: v1 ``tasks``, as moving
+        one thread skips the global threadgroup lock and its RCU grace period (5-20 ms a move);
+        v2 ``cgroup.procs``, as v2 moves only whole processes between domains."""
+        return sorted({str(p / ("cgroup.procs" if self.version == 2 else "tasks")) for p in self.dirs.values()})
 
     def apply(self, shares: Shares | None) -> None:
         """Set the CPU weight, the CFS cap and the memory limit; None lifts them all."""

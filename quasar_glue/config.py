@@ -24,7 +24,7 @@ class GlueConfig:
     # netns backend
     dom0_netns: str | None = None  # namespace playing dom0 (None: the daemon's own)
     cgroup_parent: str = "quasar"  # cgroups go in <controller>/<cgroup_parent>/<routelet>
-    python: str = sys.executable  # runs ``-m quasar_glue.forwarder`` in each routelet
+    python: str = sys.executable  # runs ``-m quasar_glue.zygote``, which forks each routelet's forwarder
     # libvirt backend
     libvirt_uri: str = "test:///default"  # "xen:///system" on a Xen host
     kernel: str = "/var/lib/quasar/routelet/vmlinuz"  # the routelet domU's PV kernel

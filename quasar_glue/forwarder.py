@@ -1,7 +1,7 @@
 """The built-in routelet data plane: a :class:`~quasar_glue.graph.ForwardingGraph` over AF_PACKET.
 
 Run as ``python -m quasar_glue.forwarder DEVICE`` inside the routelet (its
-namespace and cgroup).  It starts idle (every frame dropped) and is driven by
+namespace and cgroup), or forked there by :mod:`quasar_glue.zygote`.  It starts idle (every frame dropped) and is driven by
 JSON lines on stdin, one JSON reply line on stdout each:
 
 * ``{"op": "load", "graph": {...}}``: forward by this graph (hot swap; the
@@ -130,7 +130,9 @@ class Forwarder:
     """The process: one AF_PACKET socket on ``device``, a pipeline (or None when idle), stdin control."""
 
     def __init__(self, device: str) -> None:
-        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
+        # protocol 0 until bound: a socket already hooked to a protocol is unhooked by bind, which waits for
+        # an RCU grace period (synchronize_net, 4-16 ms)
+        self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
         self.sock.bind((device, ETH_P_ALL))
         self.sock.setblocking(False)

@@ -5,9 +5,9 @@ Per routelet ``<prefix>-<n>``:
 * a network namespace of that name holding ``eth0``, the peer of the vif
   ``<prefix>-<n>v`` in dom0 (a Xen vif's role);
 * a cgroup (v1 or v2, detected) with the CPU weight, CFS cap and memory limit
-  of its Shares, holding the routelet's forwarder process
-  (``python -m quasar_glue.forwarder eth0``, started in the namespace and the
-  cgroup while still idle, so a pooled routelet is ready to forward);
+  of its Shares, holding the routelet's forwarder process (forked by the
+  backend's :mod:`~quasar_glue.zygote` into the cgroup and the namespace
+  while still idle, so a pooled routelet is ready to forward);
 * in dom0 (:class:`~quasar_glue.dom0.Dom0`): label demux into the vif, the
   vif's output redirected to the outgoing interface, an HTB class at R.
 
@@ -17,14 +17,13 @@ TTL, queue bound and shaping by the forwarder; the egress rate by HTB.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-import pathlib
 import select
 import signal
-import subprocess
 
-from pyroute2 import IPRoute, netns
+from pyroute2 import netns
 from pyroute2.netlink.exceptions import NetlinkError
 
 from quasar_glue import cgroups
@@ -33,11 +32,11 @@ from quasar_glue.config import GlueConfig
 from quasar_glue.dom0 import Dom0
 from quasar_glue.graph import ROUTELET_DEVICE
 from quasar_glue.model import GlueError, Routelet
+from quasar_glue.zygote import Zygote
 
 IFNAMSIZ = 15
 CONTROL_TIMEOUT_S = 5.0
-PACKAGE_PARENT = str(pathlib.Path(__file__).resolve().parent.parent)
-JOIN_AND_EXEC = 'for f in $QUASAR_CGROUP_PROCS; do echo $$ > "$f" || exit 1; done; exec "$@"'
+STOP_TIMEOUT_S = 2.0
 
 
 def slot_of(name: str) -> int:
@@ -45,41 +44,47 @@ def slot_of(name: str) -> int:
 
 
 class Forwarder:
-    """A running forwarder process and its JSON-lines control pipe."""
+    """A forwarder process forked by the zygote into a routelet, and its JSON-lines control pipes."""
 
-    def __init__(self, namespace: str, cgroup: cgroups.Cgroup, python: str) -> None:
-        env = {**os.environ, "PYTHONPATH": PACKAGE_PARENT, "QUASAR_CGROUP_PROCS": " ".join(cgroup.procs_files)}
-        self.process = subprocess.Popen(  # the shell joins the cgroup, then execs: everything is charged there
-            ["sh", "-c", JOIN_AND_EXEC, "sh", "ip", "netns", "exec", namespace, python, "-m",
-             "quasar_glue.forwarder", ROUTELET_DEVICE],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
-        self.ask({"op": "stats"})
+    def __init__(self, zygote: Zygote, namespace: str, cgroup: cgroups.Cgroup) -> None:
+        self.pid, self.stdin, self.stdout = zygote.spawn(f"{netns.NETNS_RUN_DIR}/{namespace}", cgroup.join_files,
+                                                         ROUTELET_DEVICE)
+        try:
+            self.ask({"op": "stats"})  # it answered, so it is alive: pidfd_open cannot race its exit
+            self.pidfd = os.pidfd_open(self.pid)
+        except (GlueError, OSError):
+            self.stdin.close()
+            self.stdout.close()
+            raise
+
+    def exited(self, timeout_s: float = 0.0) -> bool:
+        return bool(select.select([self.pidfd], [], [], timeout_s)[0])
 
     def ask(self, request: dict) -> dict:
         """Send one request and wait for its reply; GlueError if the forwarder fails or is silent."""
         try:
-            self.process.stdin.write(json.dumps(request) + "\n")
-            self.process.stdin.flush()
+            self.stdin.write(json.dumps(request) + "\n")
+            self.stdin.flush()
         except BrokenPipeError as error:
-            raise GlueError(f"forwarder exited ({self.process.poll()})") from error
-        ready, _, _ = select.select([self.process.stdout], [], [], CONTROL_TIMEOUT_S)
-        line = self.process.stdout.readline() if ready else ""
+            raise GlueError(f"forwarder {self.pid} exited") from error
+        ready, _, _ = select.select([self.stdout], [], [], CONTROL_TIMEOUT_S)
+        line = self.stdout.readline() if ready else ""
         if not line:
-            raise GlueError(f"forwarder did not answer {request['op']} (exit status {self.process.poll()})")
+            raise GlueError(f"forwarder {self.pid} did not answer {request['op']}")
         reply = json.loads(line)
         if not reply.get("ok"):
             raise GlueError(f"forwarder refused {request['op']}: {reply.get('error')}")
         return reply
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.stdin.close()
-            try:
-                self.process.wait(timeout=2)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process.stdout.close()
+        """End its control input; kill it if it has not exited within STOP_TIMEOUT_S."""
+        with contextlib.suppress(BrokenPipeError):
+            self.stdin.close()
+        if not self.exited(STOP_TIMEOUT_S):
+            signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
+            self.exited(STOP_TIMEOUT_S)
+        os.close(self.pidfd)
+        self.stdout.close()
 
 
 class NetnsBackend:
@@ -90,6 +95,7 @@ class NetnsBackend:
         self.dom0 = Dom0(config.dom0_netns, config.link_rate_bps)
         self.forwarders: dict[str, Forwarder] = {}
         self.cgroups: dict[str, cgroups.Cgroup] = {}
+        self.zygote = Zygote(config.python)  # imports while the manager reconciles
 
     def _prefix(self) -> str:
         return self.config.name_prefix + "-"
@@ -105,18 +111,17 @@ class NetnsBackend:
             raise GlueError(f"vif name {vif} longer than {IFNAMSIZ} characters: shorten the name prefix")
         try:
             netns.create(name)
-            self.dom0.ipr.link("add", ifname=vif, kind="veth", peer={"ifname": ROUTELET_DEVICE, "net_ns_fd": name})
-            self.dom0.ipr.link("set", index=self.dom0.index(vif), state="up")
-            with IPRoute(netns=name) as inside:
-                for ifname in ("lo", ROUTELET_DEVICE):
-                    inside.link("set", index=inside.link_lookup(ifname=ifname)[0], state="up")
+            self.dom0.ipr.link("add", ifname=vif, kind="veth", state="up",  # its peer is set up from inside
+                               peer={"ifname": ROUTELET_DEVICE, "net_ns_fd": name})
             cgroup = self.cgroups[name] = cgroups.Cgroup(self.config.cgroup_parent, name)
             cgroup.apply(None)
-            forwarder = self.forwarders[name] = Forwarder(name, cgroup, self.config.python)
-        except (OSError, NetlinkError) as error:
+            if not self.zygote.alive():
+                self.zygote = Zygote(self.config.python)
+            forwarder = self.forwarders[name] = Forwarder(self.zygote, name, cgroup)
+        except (OSError, NetlinkError, GlueError) as error:
             self.destroy(name)
             raise GlueError(f"cannot start routelet {name}: {error}") from error
-        routelet.details = {"netns": name, "vif": vif, "pid": forwarder.process.pid,
+        routelet.details = {"netns": name, "vif": vif, "pid": forwarder.pid,
                             "cgroup": cgroup.paths, "cgroup_version": cgroup.version, "enforced": []}
 
     def assign(self, routelet: Routelet) -> None:
@@ -173,5 +178,6 @@ class NetnsBackend:
             netns.remove(name)
 
     def close(self) -> None:
+        self.zygote.close()
         self.dom0.close()
         cgroups.remove_parent(self.config.cgroup_parent)

@@ -150,3 +150,36 @@ def test_within_a_level_the_largest_holder_goes_first_even_when_a_smaller_would_
     # 80: both level-7 holders of their own (75 free), then shared-big, whose group drops to 20 (+5);
     # shared-small, at level 7, is passed over: alone it frees nothing while shared-big holds 25
     assert ledger.preemption(Claim("new", {"bw": 80.0}), setup_priority=0) == ["larger", "first", "shared-big"]
+
+
+def test_sharers_tied_for_their_group_s_largest_are_preempted_together():
+    ledger = Ledger({"bw": 50.0}, shared={"bw"})
+    ledger.add(Claim("a", {"bw": 20.0}, share_key="s", hold_priority=7))
+    ledger.add(Claim("b", {"bw": 20.0}, share_key="s", hold_priority=7))
+    ledger.add(Claim("c", {"bw": 20.0}, hold_priority=3))
+    assert ledger.preemption(Claim("new", {"bw": 25.0}), setup_priority=0) == ["a", "b"]
+    # a tied sharer stronger than the request's setup priority keeps its group
+    ledger.add(Claim("b", {"bw": 20.0}, share_key="s", hold_priority=2))
+    assert ledger.preemption(Claim("new", {"bw": 25.0}), setup_priority=2) == ["c"]
+
+
+def test_a_sharer_passed_over_is_taken_once_its_group_s_largest_is_gone():
+    ledger = Ledger({"bw": 100.0}, shared={"bw"})
+    ledger.add(Claim("weak", {"bw": 20.0}, share_key="s", hold_priority=7))
+    ledger.add(Claim("big", {"bw": 30.0}, share_key="s", hold_priority=6))
+    ledger.add(Claim("own", {"bw": 25.0}, hold_priority=6))
+    ledger.add(Claim("strong", {"bw": 10.0}, hold_priority=5))
+    # 35 free (the group counts 30); 65 needs 30 more: big first (+10), then weak, now its group's
+    # largest (+20), rather than own at big's level or strong below it
+    assert ledger.preemption(Claim("new", {"bw": 65.0}), setup_priority=4) == ["weak", "big"]
+
+
+def test_used_is_exact_whatever_the_order_of_claims_and_releases():
+    ledger = Ledger({"bw": 1e9})
+    ledger.add(Claim("a", {"bw": 0.1}))
+    ledger.add(Claim("b", {"bw": 0.2}))
+    assert ledger.used("bw") == 0.30000000000000004  # the float nearest 0.1 + 0.2 exactly
+    ledger.add(Claim("c", {"bw": 8228618.696038929}))
+    ledger.remove("c")
+    ledger.remove("a")
+    assert ledger.used("bw") == 0.2

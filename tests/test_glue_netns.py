@@ -17,7 +17,9 @@ from admission.shares import Shares
 from quasar_glue import cgroups
 from quasar_glue.config import GlueConfig
 from quasar_glue.manager import RouteletManager
+from quasar_glue.model import GlueError, Routelet
 from quasar_glue.mpls import ETH_P_MPLS_UC, LabelEntry
+from quasar_glue.netns_backend import Forwarder
 from rsvp.engine.actions import InstallLabel, RemoveLabel
 from rsvp.engine.events import LabelInstalled, LabelInstallFailed
 
@@ -90,6 +92,12 @@ def topology():
             subprocess.run(["ip", "netns", "del", name], check=False, capture_output=True)
 
 
+def in_routelet(pid: int, name: str, cg: cgroups.Cgroup) -> bool:
+    """Whether process ``pid`` is in routelet ``name``'s network namespace and in each of its cgroups."""
+    same_netns = os.stat(f"/proc/{pid}/ns/net").st_ino == os.stat(f"/var/run/netns/{name}").st_ino
+    return same_netns and all(str(pid) in (path / "cgroup.procs").read_text().split() for path in cg.dirs.values())
+
+
 def shares(rate_bps: float, burst: int) -> Shares:
     return Shares(bandwidth_bps=rate_bps, burst_bytes=burst, peak_bps=math.inf, max_packet_bytes=1500,
                   cpu_sustained=0.05, cpu_peak=0.5, queue_bytes=256 * 1024, memory_bytes=96 << 20)
@@ -122,7 +130,7 @@ def test_routelets_forward_police_partition_and_clean_up(topology):
             assert cg.read()["cpu.max"] == f"{slow.cgroup_cpu_quota_us} {slow.cgroup_cpu_period_us}"
             assert cg.read()["memory.max"] == str(slow.memory_bytes)
         pid = table[2]["pid"]
-        assert str(pid) in (cg.dirs["cpu"] / "cgroup.procs").read_text().split()
+        assert in_routelet(pid, table[2]["name"], cg)
 
         sender, receiver = ns_socket(topology["a"], "a0"), ns_socket(topology["c"], "c0")
         try:
@@ -160,9 +168,38 @@ def test_routelets_forward_police_partition_and_clean_up(topology):
         assert cg.read()["cpu.cfs_quota_us" if cg.version == 1 else "cpu.max"] in ("-1", "max")
     finally:
         names = [r["name"] for r in manager.snapshot()]
+        pids = [r["pid"] for r in manager.snapshot()]
+        zygote = manager.backend.zygote.process
         manager.close()
+    assert zygote.poll() is not None and not any(os.path.exists(f"/proc/{pid}") for pid in pids)
     listed = subprocess.run(["ip", "netns", "list"], check=False, capture_output=True, text=True).stdout
     assert not any(n in listed for n in names)
     assert not cgroups.existing(config.cgroup_parent, config.name_prefix)
     qdiscs = subprocess.run(["tc", "-n", topology["r"], "qdisc", "show"], check=False, capture_output=True, text=True).stdout
     assert "htb" not in qdiscs and "ingress" not in qdiscs
+
+
+def test_forwarders_start_in_their_routelets_from_a_zygote_restarted_if_it_died(topology):
+    tag = topology["tag"]
+    config = GlueConfig(backend="netns", pool_size=3, name_prefix=f"z{tag}", interfaces=("rin",),
+                        dom0_netns=topology["r"], cgroup_parent=f"quasar-z{tag}")
+    manager = RouteletManager(config)
+    try:
+        manager.start()
+        idle = manager.snapshot()
+        assert len({r["pid"] for r in idle}) == 3
+        for routelet in idle:
+            assert in_routelet(routelet["pid"], routelet["name"], cgroups.Cgroup(config.cgroup_parent, routelet["name"]))
+        backend, broken = manager.backend, Routelet(f"z{tag}-99", "netns")
+        backend.zygote.close()  # a zygote that died is started again at the next create
+        backend.create(broken)
+        assert in_routelet(broken.details["pid"], broken.name, cgroups.Cgroup(config.cgroup_parent, broken.name))
+        backend.destroy(broken.name)
+        with pytest.raises(GlueError, match="cannot enter the routelet"):
+            Forwarder(backend.zygote, f"z{tag}-absent", cgroups.Cgroup(config.cgroup_parent, f"z{tag}-absent"))
+        cgroups.Cgroup(config.cgroup_parent, f"z{tag}-absent").remove()
+    finally:
+        manager.close()
+    assert not cgroups.existing(config.cgroup_parent, config.name_prefix)
+    listed = subprocess.run(["ip", "netns", "list"], check=False, capture_output=True, text=True).stdout
+    assert f"z{tag}-" not in listed
