@@ -103,9 +103,13 @@ def larger(spec: Spec, data) -> Spec:
 @settings(max_examples=150, deadline=None)
 @given(st.sampled_from(sorted(POLICIES)), steps, requests(st.just("new")), st.data())
 def test_a_larger_request_is_never_admitted_where_a_smaller_one_is_refused(name, ops, small, data):
+    """For what it costs (bandwidth, CPU, memory; error 1/2).  A delay-bound refusal (1/1) is not
+    monotonic in R: a larger Guaranteed rate adds less delay at this hop (RFC 2212 error terms), which
+    is why a receiver raises R to meet a bound."""
     policy = POLICIES[name]()
     replay(policy, ops)
-    if policy.admit(small) is None:
+    refused = policy.admit(small)
+    if refused is None or (refused.error_code, refused.error_value) == (1, 1):
         return
     spec = larger(small.spec, data)
     big = Request(small.key, small.interface, spec.bandwidth_bps, small.setup_priority, small.hold_priority,

@@ -124,8 +124,9 @@ class Connection(socketserver.StreamRequestHandler):
                 self.send(*fake.answer(verb, words[1], rest[2].strip() if len(rest) > 2 else ""))
             elif verb in ("READDATA", "WRITEDATA") and len(words) == 3:
                 value = self.rfile.read(int(words[2])).decode()
-                self.send(*fake.answer(verb.removesuffix("DATA"), words[1], value))
-                fake.log[-1] = (verb, words[1], value)
+                reply = fake.answer(verb.removesuffix("DATA"), words[1], value)
+                fake.log[-1] = (verb, words[1], value)  # logged before the reply, which the client may act on
+                self.send(*reply)
             elif verb == "LLRPC" and words[1:2] == ["q#7"]:
                 data = self.rfile.read(int(words[2])) if len(words) == 3 else b""
                 self.send([(200, "LLRPC 'q#7' OK")], data[::-1])
