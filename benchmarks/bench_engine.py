@@ -1,6 +1,6 @@
 """One transit node holding N LSPs: setup rate, steady-state refresh CPU, memory per LSP.
 
-    python -m benchmarks.bench_engine [--lsps 10000 50000 100000] [--refresh 30]
+    python -m benchmarks.bench_engine [--lsps 10000 50000 100000] [--refresh 30] [--summary]
 
 The node under test sits between an upstream and a downstream neighbour that
 exist only as bytes: it is handed every message as a datagram
@@ -15,122 +15,225 @@ as a daemon would pay it.
   refresh and expiry timers; reported as CPU seconds per simulated second
   (0.25 = a quarter of one core).
 * memory: tracemalloc's count of bytes held after setup, per LSP (the node's
-  state plus the decode memos it filled).
+  state plus the decode memos it filled); with ``--rss``, the growth of the
+  process's resident set (/proc/self/statm) over the build instead, which is
+  cheap enough for a million LSPs.
+* messages: what the node sends per refresh period in the steady state.
+
+``--summary``: the neighbours speak refresh reduction (RFC 2961): every Path
+and Resv carries a MESSAGE_ID, the node's own are acknowledged by Ack
+messages, and the steady state is driven by Srefresh both ways (each
+neighbour's Srefresh messages, built once, arrive spread over each period).
+Without it the node runs standard refresh (refresh reduction off).  Hello,
+receive budgets and pacing are off in both: the benchmark offers all setup
+messages at one instant.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
+import math
+import os
 import random
+import struct
 import sys
 import time
 import tracemalloc
 from ipaddress import IPv4Address, IPv4Network
 
 from rsvp.engine import (
-    InstallLabel, Interface, LabelInstalled, Node, NodeConfig, PacketReceived, Route, Send, StaticRoutes,
+    InstallLabel,
+    Interface,
+    LabelInstalled,
+    Node,
+    NodeConfig,
+    PacketReceived,
+    Route,
+    Send,
+    StaticRoutes,
+    lifetime_s,
 )
+from rsvp.engine.summary import SummaryOut
 from rsvp.wire import Message, MsgType, encode
 from rsvp.wire.model import set_memo_size
-from rsvp.wire.objects import core, intserv, routes, te
+from rsvp.wire.objects import core, intserv, refresh, routes, te
 
 UP, DOWN = IPv4Address("10.0.0.1"), IPv4Address("10.0.1.2")
 HEAD, TAIL = IPv4Address("192.168.0.1"), IPv4Address("192.168.0.3")
 
 
-def transit(refresh_s: float) -> Node:
-    interfaces = (Interface("up", IPv4Address("10.0.0.2"), 2e12), Interface("down", IPv4Address("10.0.1.1"), 2e12))
+EPOCH_UP, EPOCH_DOWN = 0x111111, 0x222222  # the neighbours' RFC 2961 epochs (--summary)
+_OBJECT = struct.Struct(">HBB")
+
+
+def transit(refresh_s: float, summary: bool = False) -> Node:
+    interfaces = (Interface("up", IPv4Address("10.0.0.2"), 2e14), Interface("down", IPv4Address("10.0.1.1"), 2e14))
     table = {IPv4Network(f"{TAIL}/32"): Route("down", DOWN), IPv4Network(f"{HEAD}/32"): Route("up", UP)}
-    config = NodeConfig(IPv4Address("192.168.0.2"), interfaces, refresh_s=refresh_s)
+    config = NodeConfig(IPv4Address("192.168.0.2"), interfaces, refresh_s=refresh_s, refresh_reduction=summary,
+                        hello=False, receive_per_interface=None, receive_per_neighbor=None, pacing=None)
     return Node(config, StaticRoutes(interfaces, table), random.Random(1))
+
+
+def _message_id(i: int, epoch: int, summary: bool) -> tuple:
+    return (refresh.MessageId(epoch, i + 1, flags=refresh.ACK_DESIRED),) if summary else ()
 
 
 def _session(i: int) -> te.SessionLspTunnelIPv4:
     return te.SessionLspTunnelIPv4(TAIL, i % 65536, IPv4Address(int(HEAD) + i // 65536))
 
 
-def path_bytes(i: int, refresh_ms: int) -> bytes:
+def path_bytes(i: int, refresh_ms: int, summary: bool = False) -> bytes:
     rate = 125_000.0 * (1 + i % 10)
     return encode(Message(MsgType.PATH, (
-        _session(i), core.RsvpHopIPv4(UP, 0), core.TimeValues(refresh_ms), te.LabelRequest(0x0800),
+        *_message_id(i, EPOCH_UP, summary), _session(i), core.RsvpHopIPv4(UP, 0), core.TimeValues(refresh_ms), te.LabelRequest(0x0800),
         te.SessionAttribute(7, 0, 0x06, f"lsp-{i}"), te.SenderTemplateLspTunnelIPv4(IPv4Address(int(HEAD) + i // 65536), 1),
         intserv.SenderTSpec.from_token_bucket(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
         routes.RecordRoute((routes.RroIPv4(UP),)),
-    )))
+    ), flags=int(summary)))
 
 
-def resv_bytes(i: int, refresh_ms: int) -> bytes:
+def resv_bytes(i: int, refresh_ms: int, summary: bool = False) -> bytes:
     rate = 125_000.0 * (1 + i % 10)
     return encode(Message(MsgType.RESV, (
-        _session(i), core.RsvpHopIPv4(DOWN, 0), core.TimeValues(refresh_ms), core.Style(0, core.STYLE_SE),
+        *_message_id(i, EPOCH_DOWN, summary), _session(i), core.RsvpHopIPv4(DOWN, 0), core.TimeValues(refresh_ms), core.Style(0, core.STYLE_SE),
         intserv.FlowSpec.controlled_load(intserv.TokenBucket(rate, rate, rate, 0, 1500)),
         te.FilterSpecLspTunnelIPv4(IPv4Address(int(HEAD) + i // 65536), 1), te.Label(100_000 + i % 900_000),
         routes.RecordRoute((routes.RroIPv4(DOWN), routes.RroLabel(100_000 + i % 900_000))),
-    )))
+    ), flags=int(summary)))
 
 
-def _consume(node: Node, actions: list, now: float) -> int:
-    """Count what the node sends (it arrives encoded); answer installs at once.  Returns messages sent."""
+def srefresh_bytes(count: int) -> list[bytes]:
+    """A neighbour's Srefresh messages listing ids 1..count (RFC 2961 section 5.2), packed to 1500 bytes."""
+    out = SummaryOut(365)
+    for i in range(count):
+        out.add(i + 1, i)
+    return [data for _, data in out.messages(0)]
+
+
+class Acks:
+    """The neighbours' side of reliable delivery: collects the MESSAGE_IDs the node sends, acks them."""
+
+    def __init__(self) -> None:
+        self.owed: dict[str, list] = {"up": [], "down": []}
+
+    def saw(self, data: bytes, interface: str) -> None:
+        offset, n = 8, len(data)
+        while offset + 4 <= n:
+            length, class_num, _ = _OBJECT.unpack_from(data, offset)
+            if class_num == 23:  # MESSAGE_ID: Flags/Epoch, Message_Identifier
+                word, message_id = struct.unpack_from(">II", data, offset + 4)
+                self.owed[interface].append(refresh.MessageIdAck(word & 0xFFFFFF, message_id))
+                return
+            offset += length or n
+
+    def flush(self, node: Node, now: float) -> list:
+        actions = []
+        for interface, source in (("up", UP), ("down", DOWN)):
+            owed, self.owed[interface] = self.owed[interface], []
+            for start in range(0, len(owed), 100):
+                ack = encode(Message(MsgType.ACK, tuple(owed[start:start + 100]), flags=1))
+                actions += node.handle(PacketReceived(ack, interface, source), now)
+        return actions
+
+
+def _consume(node: Node, actions: list, now: float, acks: Acks | None = None) -> int:
+    """Count what the node sends (it arrives encoded); answer installs at once; note MESSAGE_IDs to ack.
+    Returns messages sent."""
     sent = 0
     pending = list(actions)
     while pending:
         action = pending.pop()
         if isinstance(action, Send):
             sent += len(action.data) > 0
+            if acks is not None and action.data[1] in (MsgType.PATH, MsgType.RESV):
+                acks.saw(action.data, action.interface)
         elif isinstance(action, InstallLabel):
             pending.extend(node.handle(LabelInstalled(action.handle), now))
     return sent
 
 
-def _build(paths: list[bytes], resvs: list[bytes], refresh_s: float) -> tuple[Node, float]:
-    """A transit node with every LSP set up; and the CPU seconds that took."""
-    node = transit(refresh_s)
+def _build(paths: list[bytes], resvs: list[bytes], refresh_s: float, summary: bool) -> tuple[Node, float]:
+    """A transit node with every LSP set up (and, with ``summary``, its messages acknowledged every
+    thousand LSPs); and the CPU seconds that took."""
+    node = transit(refresh_s, summary)
+    acks = Acks() if summary else None
     start = time.process_time()
-    for raw_path, raw_resv in zip(paths, resvs):
-        _consume(node, node.handle(PacketReceived(raw_path, "up", UP), 0.0), 0.0)
-        _consume(node, node.handle(PacketReceived(raw_resv, "down", DOWN), 0.0), 0.0)
+    for i, (raw_path, raw_resv) in enumerate(zip(paths, resvs)):
+        _consume(node, node.handle(PacketReceived(raw_path, "up", UP), 0.0), 0.0, acks)
+        _consume(node, node.handle(PacketReceived(raw_resv, "down", DOWN), 0.0), 0.0, acks)
+        if acks is not None and i % 1000 == 999:
+            _consume(node, acks.flush(node, 0.0), 0.0)
+    if acks is not None:
+        _consume(node, acks.flush(node, 0.0), 0.0)
+        while (deadline := node.next_deadline()) is not None and deadline <= 4.0:  # retransmission and ack
+            _consume(node, node.on_timer(deadline), deadline)  # timers of the setup lapse (4 s > Rf + 2Rf)
     return node, time.process_time() - start
 
 
-def run(count: int, refresh_s: float, memo: int, memory: bool = True) -> dict[str, float]:
+def rss_bytes() -> int:
+    with open("/proc/self/statm") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+def run(count: int, refresh_s: float, memo: int, memory: bool = True, summary: bool = False,
+        rss: bool = False) -> dict[str, float]:
     refresh_ms = int(refresh_s * 1000)
-    paths = [path_bytes(i, refresh_ms) for i in range(count)]
-    resvs = [resv_bytes(i, refresh_ms) for i in range(count)]
+    paths = [path_bytes(i, refresh_ms, summary) for i in range(count)]
+    resvs = [resv_bytes(i, refresh_ms, summary) for i in range(count)]
     held = float("nan")
-    if memory:  # memory from a first build (tracemalloc slows it down several times, so it is not timed)
+    if memory and not rss:  # memory from a first build (tracemalloc slows it down several times: not timed)
         set_memo_size(memo)
         gc.collect()
         tracemalloc.start()
         before = tracemalloc.get_traced_memory()[0]
-        node, _ = _build(paths, resvs, refresh_s)
+        node, _ = _build(paths, resvs, refresh_s, summary)
         held = tracemalloc.get_traced_memory()[0] - before
         tracemalloc.stop()
         del node
     set_memo_size(memo)  # a second build, timed, from cold memos
     gc.collect()
-    node, setup_cpu = _build(paths, resvs, refresh_s)
+    before = rss_bytes()
+    node, setup_cpu = _build(paths, resvs, refresh_s, summary)
+    if memory and rss:
+        gc.collect()
+        held = rss_bytes() - before
     up = sum(1 for lsp in node.lsps.values() if lsp.installed)
     assert up == count, f"only {up} of {count} LSPs up"
     # steady state: arrivals spread uniformly over each period, node timers interleaved; each arrival
     # is a fresh bytes object, as from a socket (its hash is not cached yet)
     rng = random.Random(2)
-    horizon = 2 * refresh_s
+    # Srefresh-kept state is checked when its expiry comes due, about once per L: cover two of those
+    periods = math.ceil(2 * lifetime_s(refresh_s, 3) / refresh_s) if summary else 2
+    horizon = periods * refresh_s
+    if summary:
+        kinds = ((0, srefresh_bytes(count)), (1, srefresh_bytes(count)))
+        sources = {0: (refresh_bytes_as(kinds[0][1], EPOCH_UP), "up", UP),
+                   1: (refresh_bytes_as(kinds[1][1], EPOCH_DOWN), "down", DOWN)}
+    else:
+        sources = {0: (paths, "up", UP), 1: (resvs, "down", DOWN)}
     arrivals = sorted((rng.uniform(0, refresh_s) + period * refresh_s, kind, i)
-                      for period in range(2) for kind in (0, 1) for i in range(count))
+                      for period in range(periods) for kind in (0, 1) for i in range(len(sources[kind][0])))
+    sent = 0
     start = time.process_time()
     for when, kind, i in arrivals:
         while (deadline := node.next_deadline()) is not None and deadline <= when:
-            _consume(node, node.on_timer(deadline), deadline)
-        if kind == 0:
-            _consume(node, node.handle(PacketReceived(bytes(memoryview(paths[i])), "up", UP), when), when)
-        else:
-            _consume(node, node.handle(PacketReceived(bytes(memoryview(resvs[i])), "down", DOWN), when), when)
+            sent += _consume(node, node.on_timer(deadline), deadline)
+        datagrams, interface, source = sources[kind]
+        sent += _consume(node, node.handle(PacketReceived(bytes(memoryview(datagrams[i])), interface, source),
+                                           when), when)
     while (deadline := node.next_deadline()) is not None and deadline <= horizon:
-        _consume(node, node.on_timer(deadline), deadline)
+        sent += _consume(node, node.on_timer(deadline), deadline)
     steady_cpu = time.process_time() - start
     assert sum(1 for lsp in node.lsps.values() if lsp.installed) == count
-    return {"setup_per_s": count / setup_cpu, "cpu_share": steady_cpu / horizon, "bytes_per_lsp": held / count}
+    return {"setup_per_s": count / setup_cpu, "cpu_share": steady_cpu / horizon, "bytes_per_lsp": held / count,
+            "sent_per_period": sent / periods}
+
+
+def refresh_bytes_as(srefreshes: list[bytes], epoch: int) -> list[bytes]:
+    """The Srefresh messages as ``epoch``'s sender would send them (the epoch is in each list's header)."""
+    return [data[:2] + b"\x00\x00" + data[4:12] + bytes([data[12]]) + epoch.to_bytes(3, "big") + data[16:]
+            for data in srefreshes]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -140,12 +243,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--memo", type=int, default=1 << 20,
                         help="decode memo entries (rsvp.wire.model.set_memo_size; default 1048576)")
     parser.add_argument("--no-memory", action="store_true", help="skip the (slow) tracemalloc measurement")
+    parser.add_argument("--rss", action="store_true", help="memory as resident-set growth (cheap; for 1M LSPs)")
+    parser.add_argument("--summary", action="store_true", help="neighbours speak refresh reduction (Srefresh)")
     args = parser.parse_args(argv)
-    print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10}")
+    print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10} {'sent/R':>8}")
     for count in args.lsps:
         print(f"building {count} LSPs ...", file=sys.stderr)
-        result = run(count, args.refresh, args.memo, not args.no_memory)
-        print(f"{count:8d} {result['setup_per_s']:10.0f} {result['cpu_share']:15.3f} {result['bytes_per_lsp']:10.0f}")
+        result = run(count, args.refresh, args.memo, not args.no_memory, args.summary, args.rss)
+        print(f"{count:8d} {result['setup_per_s']:10.0f} {result['cpu_share']:15.3f} {result['bytes_per_lsp']:10.0f}"
+              f" {result['sent_per_period']:8.0f}")
     return 0
 
 

@@ -3,6 +3,8 @@
 Nodes in a line ``n0 - n1 - ... - n{k-1}``; link i joins n_i (10.0.i.1) and
 n_{i+1} (10.0.i.2).  Messages cross as encoded bytes, delivered in order after
 ``delay`` seconds; InstallLabel is answered at once unless ``fail_installs``.
+Keyword ``options`` go to every node's :class:`~rsvp.engine.NodeConfig` (``refresh_reduction=False``
+for tests about standard refresh).
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ class _Network:
 
 class Line(_Network):
     def __init__(self, size: int, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
-                 refresh_s: float = 30.0) -> None:
+                 refresh_s: float = 30.0, **options) -> None:
         super().__init__(delay)
         self.installed: dict[int, dict[int, InstallLabel]] = {}
         self.fail_installs: set[int] = set()
@@ -89,7 +91,7 @@ class Line(_Network):
                     if (link >= index) == (other > index) and link != index and link != index - 1:
                         table[IPv4Network(f"10.0.{link}.0/30")] = Route(side, hop)
             routes = StaticRoutes(tuple(interfaces), table)
-            config = NodeConfig(IPv4Address(f"192.168.0.{index}"), tuple(interfaces), refresh_s=refresh_s)
+            config = NodeConfig(IPv4Address(f"192.168.0.{index}"), tuple(interfaces), refresh_s=refresh_s, **options)
             self.nodes.append(Node(config, routes, random.Random(seed * 100 + index)))
             self.routes.append(routes)
             self.installed[index] = {}
@@ -116,6 +118,14 @@ class Line(_Network):
                     self._push(self.now, (index, LabelInstalled(action.handle)))
             elif isinstance(action, RemoveLabel):
                 self.installed[index].pop(action.handle, None)
+
+    def restart(self, index: int) -> None:
+        """Node ``index`` restarts: a fresh engine (new Hello instance and RFC 2961 epoch), no state, no
+        forwarding entries; counted as a loss for the invariants that wait for quiet."""
+        old = self.nodes[index]
+        self.nodes[index] = Node(old.config, old.routes, random.Random(old.rng.getrandbits(64)))
+        self.installed[index] = {}
+        self.last_loss = self.now
 
     def link_down(self, link: int) -> None:
         self.down.add(link)
@@ -152,7 +162,7 @@ class Tree(_Network):
     the indices of its member nodes.  Same delivery and timer rules as :class:`Line`."""
 
     def __init__(self, edges, bandwidth_bps: float = 1e9, delay: float = 0.001, seed: int = 1,
-                 refresh_s: float = 30.0) -> None:
+                 refresh_s: float = 30.0, **options) -> None:
         super().__init__(delay)
         self.edges = list(edges)
         self.misaddressed = 0
@@ -190,7 +200,7 @@ class Tree(_Network):
                     if other in (a, b) and index not in (a, b):
                         table.setdefault(IPv4Network(f"10.1.{k}.0/30"), route)
             routes = TreeRoutes(tuple(interfaces[index]), table, self.groups, self.router_ids, index)
-            config = NodeConfig(self.router_ids[index], tuple(interfaces[index]), refresh_s=refresh_s)
+            config = NodeConfig(self.router_ids[index], tuple(interfaces[index]), refresh_s=refresh_s, **options)
             self.nodes.append(Node(config, routes, random.Random(seed * 100 + index)))
             self.routes.append(routes)
 

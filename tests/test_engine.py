@@ -39,7 +39,7 @@ def test_lsp_comes_up_with_labels_consistent_hop_by_hop():
 
 
 def test_state_survives_refreshes_and_refreshes_do_not_retrigger_work():
-    line = Line(3)
+    line = Line(3, refresh_reduction=False)  # standard refresh (Srefresh: tests/test_engine_neighbors.py)
     line.handle(0, TunnelAdded(tunnel(line, 2)))
     line.run(1.0)
     installs = line.nodes[1].counters["sent RESV"]
@@ -51,7 +51,7 @@ def test_state_survives_refreshes_and_refreshes_do_not_retrigger_work():
 
 
 def test_refresh_interval_is_jittered_within_half_to_one_and_a_half_r():
-    line = Line(2, refresh_s=30.0)
+    line = Line(2, refresh_s=30.0, refresh_reduction=False)
     line.handle(0, TunnelAdded(tunnel(line, 1)))
     line.run(3000.0)
     sent = line.nodes[0].counters["sent PATH"]
@@ -70,7 +70,7 @@ def test_deleting_the_tunnel_tears_everything_down():
 
 
 def test_state_times_out_after_lifetime_when_refreshes_stop():
-    line = Line(3)
+    line = Line(3, hello=False)  # soft state alone (Hello notices far sooner: tests/test_engine_neighbors.py)
     line.handle(0, TunnelAdded(tunnel(line, 2)))
     line.run(1.0)
     line.down.add(0)  # silently lose everything on the first link, no LinkDown event
@@ -255,8 +255,11 @@ def test_counters_per_neighbour_and_drop_reasons():
     line.handle(0, TunnelAdded(tunnel(line, 2)))
     line.run(100.0)
     snap = line.nodes[1].snapshot()
-    assert snap["neighbors"]["10.0.0.1"]["received PATH"] >= 3 and snap["neighbors"]["10.0.0.1"]["sent RESV"] >= 3
-    assert snap["neighbors"]["10.0.1.2"]["sent PATH"] >= 3 and snap["neighbors"]["10.0.1.2"]["received RESV"] >= 3
+    up, down = snap["neighbors"]["10.0.0.1"], snap["neighbors"]["10.0.1.2"]
+    # one Path and one Resv each way, refreshed by Srefresh (RFC 2961) every R = 30 s since
+    assert up["received PATH"] == 1 and up["sent RESV"] == 1 and up["received SREFRESH"] >= 2
+    assert down["sent PATH"] == 1 and down["received RESV"] == 1 and down["sent SREFRESH"] >= 2
+    assert up["received HELLO"] >= 15 and snap["refresh_reduction"]["counters"]["acknowledged"] == 2  # piggy-backed
     stray = MessageReceived(decode(line.nodes[0].lsps[next(iter(line.nodes[0].lsps))].path_data), "down",
                             IPv4Address("10.0.1.2"))
     line.nodes[1].handle(stray, line.now)  # a Path of an LSP we hold, from the wrong side: counted

@@ -1,4 +1,7 @@
-"""Hypothesis state machine over a line of engines: churn, loss, link failures, time passing.
+"""Hypothesis state machine over a line of engines: churn, loss, link failures, restarts, time passing.
+
+Hello and refresh reduction are on (the defaults): a silently lost link also loses the Hellos, so the
+neighbours fail the LSPs through it within 17.5 s; a restart changes the node's Hello instance and epoch.
 
 Invariants checked after every step (issue 3): labels consistent hop by hop for
 every up LSP; reserved bandwidth never exceeds capacity; no leaked labels or
@@ -66,6 +69,11 @@ class Churn(RuleBasedStateMachine):
         self.line.routes[link + 1].set_link("up", True)
         self.line.handle(link, LinkUp("down"))
         self.line.handle(link + 1, LinkUp("up"))
+
+    @rule(node=st.integers(1, SIZE - 1))
+    def restart(self, node: int) -> None:
+        """A transit or egress node restarts; Hello (instance), epoch and NACKs must repair the LSPs."""
+        self.line.restart(node)
 
     @invariant()
     def labels_consistent_hop_by_hop(self) -> None:

@@ -497,7 +497,8 @@ def test_line_lsp_comes_up_with_consistent_labels_and_record_route() -> None:
 
 
 def test_lsp_stays_up_for_an_hour_of_refreshes_over_lossy_links() -> None:
-    sim = real(e2e(4, duration_s=3600, loss=0.05, duplicate=0.02, reorder=0.05))
+    data = dict(e2e(4, duration_s=3600, loss=0.05, duplicate=0.02, reorder=0.05), refresh_reduction=False)
+    sim = real(data)  # standard refresh: every Path resent (Srefresh: tests/test_sim_neighbors.py)
     sim.run()
     result = summary(sim)
     assert result["lsps"]["t"]["state"] == "up" and result["lsps"]["t"]["labels_consistent"]

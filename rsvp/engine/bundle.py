@@ -10,7 +10,9 @@ closes or when the next message would push the Bundle past the link MTU.  A
 queue of one message goes out as that message; a message too big for any
 Bundle goes out alone at once.  The engine bundles only to neighbours that set
 the Refresh-Reduction-Capable flag (section 3.3) and sends Bundles without
-Router Alert.
+Router Alert.  A Bundle's bytes are the queued bytes as given, so each bundled
+message keeps its own INTEGRITY object (section 3.2); the engine hands over
+bytes only (``message`` None), tests may give the messages too.
 
 :func:`unbundle` gives back the sub-messages of a received Bundle, each with
 the Bundle's Send_TTL, to be processed as if received alone (section 3.4).
@@ -19,15 +21,25 @@ the Bundle's Send_TTL, to be processed as if received alone (section 3.4).
 from __future__ import annotations
 
 import dataclasses
+import struct
 from ipaddress import IPv4Address
 
-from rsvp.wire import Message, MsgType, encode
+from rsvp.wire import Message, MsgType
+from rsvp.wire.checksum import internet_checksum
 from rsvp.wire.message import REFRESH_REDUCTION_CAPABLE
 
 from .reliable import IP_HEADER_BYTES
 from .timers import TimerHeap
 
 _HEADER_BYTES = 8
+_HEADER = struct.Struct(">BBHBBH")
+
+
+def frame(msg_type: int, flags: int, send_ttl: int, body: bytes) -> bytes:
+    """An RSVP message from its objects' bytes: common header with length and checksum (RFC 2205 3.1.1)."""
+    length = _HEADER_BYTES + len(body)
+    head = _HEADER.pack(0x10 | flags, msg_type, 0, send_ttl, 0, length)
+    return head[:2] + internet_checksum(head + body).to_bytes(2, "big") + head[4:] + body
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -45,17 +57,18 @@ class BundleConfig:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class SendBundled:
-    """Send ``message`` (a Bundle, or a lone message) to ``neighbor`` out of ``interface``."""
+    """Send ``data`` (a Bundle, or a lone message) to ``neighbor`` out of ``interface``; ``message``
+    is its decoded form when every queued message was given as one."""
 
     neighbor: IPv4Address
     interface: str
-    message: Message
+    message: Message | None
     data: bytes
 
 
 @dataclasses.dataclass(slots=True, eq=False)
 class _Queue:
-    messages: list[tuple[Message, bytes]] = dataclasses.field(default_factory=list)
+    messages: list[tuple[Message | None, bytes]] = dataclasses.field(default_factory=list)
     size: int = _HEADER_BYTES
 
 
@@ -65,7 +78,7 @@ class Bundler:
         self._queues: dict[tuple[IPv4Address, str], _Queue] = {}
         self._timers = TimerHeap()
 
-    def add(self, neighbor: IPv4Address, interface: str, message: Message, data: bytes,
+    def add(self, neighbor: IPv4Address, interface: str, message: Message | None, data: bytes,
             now: float) -> list[SendBundled]:
         """Queue ``message`` (encoded as ``data``); returns what must go out at once to respect the MTU."""
         out: list[SendBundled] = []
@@ -100,9 +113,10 @@ class Bundler:
         if len(queue.messages) == 1:
             message, data = queue.messages[0]
         else:
-            message = Message(MsgType.BUNDLE, sub_messages=tuple(m for m, _ in queue.messages),
-                              flags=REFRESH_REDUCTION_CAPABLE)
-            data = encode(message)
+            subs = tuple(m for m, _ in queue.messages)
+            message = None if None in subs else Message(MsgType.BUNDLE, sub_messages=subs,  # type: ignore[arg-type]
+                                                        flags=REFRESH_REDUCTION_CAPABLE)
+            data = frame(MsgType.BUNDLE, REFRESH_REDUCTION_CAPABLE, 255, b"".join(d for _, d in queue.messages))
         out.append(SendBundled(*key, message, data))
 
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 import dataclasses
 from ipaddress import IPv4Address, IPv4Network
 
+from .budget import Rate
+from .bundle import BundleConfig
+from .integrity import Key
+from .reliable import ReliableConfig
+
 DEFAULT_REFRESH_S = 30.0  # R, RFC 2205 section 3.7
 DEFAULT_KEEP_MULTIPLIER = 3  # K
+DEFAULT_RECEIVE_PER_INTERFACE = Rate(20_000.0, 20_000.0)  # messages/s: far above normal signalling,
+DEFAULT_RECEIVE_PER_NEIGHBOR = Rate(10_000.0, 10_000.0)  # so only a flood is shed
+DEFAULT_PACING = Rate(10_000.0, 10_000.0)  # per outgoing interface (IOS's 200/s would slow a mass setup)
+DEFAULT_PACING_QUEUE = 100_000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,6 +67,24 @@ class NodeConfig:
     label_range: tuple[int, int] = (16, (1 << 20) - 1)
     retry_initial_s: float = 1.0
     retry_max_s: float = 60.0
+    # RFC 2961 refresh reduction (MESSAGE_ID, ACK, Srefresh), and Bundles (None: off)
+    refresh_reduction: bool = True
+    reliable: ReliableConfig = ReliableConfig()  # noqa: RUF009 (frozen: shared safely)
+    bundle: BundleConfig | None = None  # e.g. BundleConfig(): adds up to its delay to every message
+    # RFC 3209 section 5 Hello
+    hello: bool = True
+    hello_interval_s: float = 5.0
+    hello_misses: float = 3.5
+    # RFC 2747 key chains (none: integrity off); a neighbour's chain wins over its interface's
+    integrity_by_interface: tuple[tuple[str, tuple[Key, ...]], ...] = ()
+    integrity_by_neighbor: tuple[tuple[IPv4Address, tuple[Key, ...]], ...] = ()
+    # overload protection (None: off); state limits count PSBs and RSBs
+    receive_per_interface: Rate | None = DEFAULT_RECEIVE_PER_INTERFACE
+    receive_per_neighbor: Rate | None = DEFAULT_RECEIVE_PER_NEIGHBOR
+    pacing: Rate | None = DEFAULT_PACING
+    pacing_queue: int = DEFAULT_PACING_QUEUE
+    max_state: int | None = None
+    max_state_per_neighbor: int | None = None
 
     def interface(self, name: str) -> Interface:
         for interface in self.interfaces:

@@ -19,8 +19,9 @@ Communication is lost (section 5.3) when no instance value arrives for
 ``misses`` intervals, when the neighbour's Src_Instance is 0, when an ACK
 reflects a Dst_Instance other than ours, or when REQUESTs keep reflecting a
 wrong non-zero one for ``misses`` intervals.  A changed non-zero Src_Instance
-means the neighbour restarted.  Either way our instance for that neighbour
-changes and the engine is told, with a :class:`NeighborDown` or
+means the neighbour restarted.  After a loss our instance for that neighbour
+changes (not after a restart of theirs: two neighbours that both did so would
+see each other restart for ever); either way the engine is told, with a :class:`NeighborDown` or
 :class:`NeighborRestarted`, so it can fail every LSP through the neighbour at
 once.  Hellos keep going (re-initiation), so a neighbour that answers again
 comes back with :class:`NeighborUp`.
@@ -248,10 +249,9 @@ class Hellos:
             self.counters["Hello with zero Src_Instance"] += 1
             self._lost(neighbor, "zero Src_Instance", out)
             return False
-        if neighbor.theirs and src != neighbor.theirs:
-            self.counters["neighbour restarted"] += 1
-            neighbor.ours = self._new_instance(neighbor.ours)
-            neighbor.wrong_since = None
+        if neighbor.theirs and src != neighbor.theirs:  # ours stays: were it to change too, a neighbour
+            self.counters["neighbour restarted"] += 1  # that had learnt it would see a restart of ours, and
+            neighbor.wrong_since = None  # so on for ever (new instances are for re-initiation after a loss)
             out.append(NeighborRestarted(neighbor.address, neighbor.interface))  # theirs != 0: it was up
         neighbor.theirs = src
         neighbor.last_heard = now
@@ -274,9 +274,10 @@ class Hellos:
         self._timers.cancel(("dead", neighbor.address))
 
     def _send(self, neighbor: Neighbor, now: float, out: list[HelloOutput]) -> None:
-        if now - neighbor.last_request < neighbor.interval_s:  # their REQUEST stood in for ours
-            self.counters["HELLO REQUEST suppressed"] += 1
-            self._timers.schedule(("send", neighbor.address), neighbor.last_request + neighbor.interval_s)
+        resume = neighbor.last_request + neighbor.interval_s  # computed once: now - last < interval can
+        if now < resume:  # hold while now == last + interval, which would fire again at once, forever
+            self.counters["HELLO REQUEST suppressed"] += 1  # their REQUEST stood in for ours
+            self._timers.schedule(("send", neighbor.address), resume)
             return
         out.append(SendHello(neighbor.address, neighbor.interface, HelloRequest(neighbor.ours, neighbor.theirs)))
         self.counters["sent HELLO REQUEST"] += 1

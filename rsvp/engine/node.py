@@ -41,15 +41,23 @@ Classic RSVP sessions (SESSION C-Type 1: FF, SE and WF styles, merging,
 blockade state, ResvConf) are handled by :mod:`rsvp.engine.intserv`, which
 shares this node's timers, admission and sending.
 
-Not yet handled (see the open issues): IPv6 sessions, Hello, refresh
-reduction and integrity.
+Datagrams pass the receive guards of :mod:`rsvp.engine.inbox` (receive
+budgets, RFC 2747 integrity) before anything is decoded, and everything sent
+goes through :mod:`rsvp.engine.outbox` (piggy-backed acks, signing, bundling,
+pacing).  Hello (RFC 3209 section 5) and refresh reduction (RFC 2961: MESSAGE_ID
+with reliable delivery, Srefresh instead of per-LSP refreshes, NACK and epoch)
+are wired in by :mod:`rsvp.engine.neighbors`.
+
+Not yet handled (see the open issues): IPv6 sessions.
 """
 
 from __future__ import annotations
 
 import collections
+import dataclasses
 import functools
 import math
+from collections.abc import Callable
 from ipaddress import IPv4Address
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +78,7 @@ from rsvp.wire.objects.core import SessionIPv4
 
 from . import intserv as intserv_sessions  # RFC 2205 IPv4 (Int-serv) sessions
 from . import messages
-from .actions import Action, InstallLabel, RemoveLabel, Send
+from .actions import Action, InstallLabel, RemoveLabel
 from .admission import Admission, BandwidthPolicy, Request
 from .config import NodeConfig, Tunnel, lifetime_s
 from .ero import (
@@ -93,7 +101,9 @@ from .events import (
     TunnelRemoved,
 )
 from .flowspecs import Spec, controlled_load
+from .integrity import payload_offset
 from .labels import LabelsExhausted, LabelSpace
+from .neighbors import Neighbors
 from .routing import Routes
 from .state import NEVER, IngressLsp, Lsp, LspKey, SessionKey
 from .timers import TimerHeap
@@ -109,7 +119,7 @@ UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
 UNACCEPTABLE_LABEL = 6
 
 
-class Node:
+class Node(Neighbors):
     """An RSVP-TE node.  ``handle`` and ``on_timer`` return the actions to carry out."""
 
     def __init__(self, config: NodeConfig, routes: Routes, rng: random.Random,
@@ -134,11 +144,14 @@ class Node:
         self.neighbors: collections.defaultdict[int, collections.Counter[str]] = \
             collections.defaultdict(collections.Counter)  # per neighbour address, by message type
         self.intserv = intserv_sessions.IntServ(self)
+        self._now = 0.0  # the time of the event being handled
+        self._setup_neighbors(config, rng)
 
     # --- the sans-IO interface ---------------------------------------------------------
 
     def handle(self, event: Event, now: float) -> list[Action]:
         out: list[Action] = []
+        self._now = now
         if isinstance(event, PacketReceived):
             self._packet(event, now, out)
         elif isinstance(event, MessageReceived):
@@ -157,16 +170,18 @@ class Node:
             self.counters["link up"] += 1
         elif isinstance(event, intserv_sessions.EVENTS):
             self.intserv.handle(event, now, out)
+        self.outbox.flush(now, out)
         return out
 
     def next_deadline(self) -> float | None:
-        timer, wakeup = self._timers.next_deadline(), self._wakeups.next_deadline()
-        if timer is None or wakeup is None:
-            return wakeup if timer is None else timer
-        return min(timer, wakeup)
+        deadlines = [d for d in (self._timers.next_deadline(), self._wakeups.next_deadline(),
+                                 *self._neighbor_deadlines()) if d is not None]
+        return min(deadlines) if deadlines else None
 
     def on_timer(self, now: float) -> list[Action]:
         out: list[Action] = []
+        self._now = now
+        self._neighbors_due(now, out)
         for lsp in self._wakeups.pop_due(now):
             self._wake(lsp, now, out)
         for kind, key in self._timers.pop_due(now):
@@ -177,6 +192,7 @@ class Node:
                     self._signal_ingress(lsp, now, out)
             else:
                 self.intserv.on_timer(kind, key, now, out)
+        self.outbox.flush(now, out)
         return out
 
     def snapshot(self) -> dict[str, Any]:
@@ -190,6 +206,7 @@ class Node:
             "counters": dict(sorted(self.counters.items())),
             "neighbors": {str(IPv4Address(a)): dict(sorted(c.items())) for a, c in sorted(self.neighbors.items())},
             "sessions": self.intserv.snapshot(),
+            **self._neighbors_snapshot(),
         }
 
     # --- timers and sending ------------------------------------------------------------
@@ -211,11 +228,11 @@ class Node:
         if lsp.wake > now or self.lsps.get(lsp.key) is not lsp:
             return  # a stale filing (the record is filed under a later deadline too), or a record gone
         lsp.wake = NEVER
-        if lsp.path_expires_at <= now:
+        if lsp.path_expires_at <= now and not self._summary_kept(lsp, now, path=True):
             self.counters["path state timed out"] += 1
             self._path_gone(lsp, now, out)
             return
-        if lsp.resv_expires_at <= now:
+        if lsp.resv_expires_at <= now and not self._summary_kept(lsp, now, path=False):
             self.counters["reservation timed out"] += 1
             self._reservation_gone(lsp, "reservation timed out", now, out)
         if lsp.path_refresh_at <= now:
@@ -255,13 +272,35 @@ class Node:
 
     def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> bytes:
         """Encode and send ``message``; returns the bytes (kept for refreshes)."""
+        if self.reliable is not None:
+            message = dataclasses.replace(message, flags=self.reliable.flags)  # RFC 2961 section 2
         data = encode(message)
         self._resend(out, data, interface, destination)
         return data
 
-    def _resend(self, out: list[Action], data: bytes, interface: str, destination: IPv4Address) -> None:
+    def _trigger(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
+                 key: LspKey, replaces: int | None) -> tuple[bytes, int | None]:
+        """Send a trigger message about LSP ``key``, with a MESSAGE_ID asking for an ACK when the neighbour
+        speaks refresh reduction (RFC 2961 section 4); the id it replaces stops being refreshed.
+        Returns the bytes and the Message_Identifier (None: refreshed the standard way)."""
+        reliable = self.reliable
+        if reliable is None:
+            return self._send(out, message, interface, destination), None
+        if replaces is not None:
+            reliable.withdraw(destination, replaces)
+        mid = reliable.trigger(message.msg_type, destination, key, self._now)
+        if mid is not None:
+            message = dataclasses.replace(message, objects=(mid, *message.objects))
+        data = self._send(out, message, interface, destination)
+        if mid is None:
+            return data, None
+        reliable.sent(destination, mid, data, self._now)
+        return data, mid.message_id
+
+    def _resend(self, out: list[Action], data: bytes, interface: str, destination: IPv4Address,
+                refresh: bool = False) -> None:
         msg_type = data[1]
-        out.append(Send(data, interface, destination, msg_type in _ROUTER_ALERT))
+        self.outbox.send(data, interface, destination, self._now, msg_type in _ROUTER_ALERT, refresh)
         name = "sent " + type_name(msg_type)
         self.counters[name] += 1
         self.neighbors[int(destination)][name] += 1
@@ -328,9 +367,7 @@ class Node:
 
     def _ingress_down(self, lsp: Lsp, reason: str, now: float, out: list[Action]) -> None:
         """Tear what is downstream, keep the reason, retry with back-off."""
-        if lsp.out_interface is not None and lsp.path_data:
-            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
-                       lsp.next_hop)
+        self._tear_downstream(lsp, out)
         self._unreserve(lsp, out)
         lsp.up, lsp.reason, lsp.out_label, lsp.path_data = False, reason, None, b""
         lsp.path_refresh_at = NEVER
@@ -353,29 +390,35 @@ class Node:
         lsp = self.lsps.pop(key, None) if key is not None else None
         if lsp is None:
             return
-        if lsp.out_interface is not None and lsp.path_data:
-            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)), lsp.out_interface,
-                       lsp.next_hop)
+        self._tear_downstream(lsp, out)
         self._unreserve(lsp, out)
         self._forget(lsp, "path_seen")
 
     # --- receiving -------------------------------------------------------------------------
 
     def _packet(self, event: PacketReceived, now: float, out: list[Action]) -> None:
-        digest = hash(event.data)
+        """Guards first (budget, integrity), then refresh recognition by the bytes after any INTEGRITY
+        (they change every transmission), then decoding."""
+        data = event.data
+        offset = payload_offset(data)
+        payload = data if offset == 8 else data[offset:]
+        digest = hash(payload)
         lsp = self._seen.get(digest)
+        admitted, reply = self.inbox.admit(data, lsp is not None, event.interface, event.source, now)
+        if reply is not None:
+            self.outbox.send(reply, event.interface, event.source, now)
+        if not admitted:
+            return
         if lsp is not None and self._refreshed(lsp, digest, event, now):
             return
+        if data[1] == MsgType.SREFRESH and self._repeated_srefresh(event, payload, now):
+            return
         try:
-            message = decode(event.data)
+            message = decode(data)
         except MalformedMessage as exc:
             self.counters[f"drop: undecodable: {exc.reason}"] += 1
             return
-        self._arriving = digest
-        try:
-            self._received(MessageReceived(message, event.interface, event.source, event.ip_ttl), now, out)
-        finally:
-            self._arriving = None
+        self._message(message, event, payload, digest, now, out)
 
     def _refreshed(self, lsp: Lsp, digest: int, event: PacketReceived, now: float) -> bool:
         """The very bytes of the last Path or Resv processed for ``lsp``, on the same interface (and,
@@ -449,6 +492,9 @@ class Node:
         if lsp is not None and lsp.role == "ingress":
             self.counters["drop: Path for our own LSP"] += 1
             return
+        mid = message.find(C.MESSAGE_ID)
+        if mid is not None and not self._fresh_id(event, mid, lsp.path_mid_in if lsp else None, now):
+            return
         refused = _unusable_path(tspec, label_request)
         if refused is not None:
             self._path_error(session, sender, tspec, event, *refused, out)
@@ -473,7 +519,19 @@ class Node:
             or (route_out is not None and (lsp.ero_out != route_out.ero or lsp.next_hop != route_out.route.next_hop))
         )
         if lsp is None:
-            lsp = self.lsps[key] = Lsp(key, role)
+            if self.limits is not None:
+                rejected = self.limits.allow_new(hop.address)
+                if rejected is not None:
+                    self.counters["state limit reached"] += 1
+                    self._path_error(session, sender, tspec, event, rejected.error_code, rejected.error_value, out)
+                    return
+                self.limits.added(hop.address)
+            lsp = self.lsps[key] = Lsp(key, role, phop=hop.address)
+        elif self.limits is not None and lsp.phop != hop.address:
+            self.limits.removed(lsp.phop)
+            self.limits.added(hop.address)
+        if mid is not None:
+            lsp.path_mid_in = self._install_id(event, mid, lsp.path_mid_in)
         lsp.path_lifetime_s = self._lifetime(message.find(C.TIME_VALUES).refresh_period_ms)
         self._keep_path(lsp, now)
         self._note(lsp, "path_seen")
@@ -503,15 +561,16 @@ class Node:
             rro = (routes.RroIPv4(address),) if lsp.tunnel.record_route else None  # type: ignore[union-attr]
         elif lsp.rro_in is not None:
             rro = (routes.RroIPv4(address), *lsp.rro_in)
-        lsp.path_data = self._send(out, messages.path(lsp, address, self._refresh_ms, rro),
-                                   lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
-        lsp.path_refresh_at = self._jittered(now)
+        lsp.path_data, lsp.path_mid_out = self._trigger(
+            out, messages.path(lsp, address, self._refresh_ms, rro), lsp.out_interface,  # type: ignore[arg-type]
+            lsp.next_hop, lsp.key, lsp.path_mid_out)  # type: ignore[arg-type]
+        lsp.path_refresh_at = self._jittered(now) if lsp.path_mid_out is None else NEVER  # Srefresh does it
         self._file(lsp)
 
     def _refresh_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         lsp.path_refresh_at = NEVER
         if lsp.path_data:
-            self._resend(out, lsp.path_data, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._resend(out, lsp.path_data, lsp.out_interface, lsp.next_hop, refresh=True)  # type: ignore[arg-type]
             lsp.path_refresh_at = self._jittered(now)
 
     def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
@@ -536,10 +595,13 @@ class Node:
         rro = message.find(C.RECORD_ROUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         flows = [o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)]
+        mid = message.find(C.MESSAGE_ID)
         for flow in flows:
             lsp = self.lsps.get(LspKey(_session_key(session), int(flow.tunnel_sender), flow.lsp_id))
             if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or not lsp.path_data:
                 self.counters["drop: Resv without matching path state"] += 1  # or for an LSP awaiting retry
+                continue
+            if mid is not None and not self._fresh_id(event, mid, lsp.resv_mid_in, now):
                 continue
             if not isinstance(label, te.Label):
                 self.counters["drop: Resv without an MPLS LABEL"] += 1
@@ -551,6 +613,8 @@ class Node:
                 continue
             lsp.resv_lifetime_s = self._lifetime(refresh_ms)
             self._keep_resv(lsp, now)
+            if mid is not None:
+                lsp.resv_mid_in = self._install_id(event, mid, lsp.resv_mid_in)
             resv_rro = rro.subobjects if rro is not None else ()
             if lsp.out_label == label.label and lsp.resv_rro == resv_rro and lsp.resv_forward == forward \
                     and (lsp.installed or lsp.handle):
@@ -665,15 +729,16 @@ class Node:
         if lsp.rro_in is not None or lsp.role == "egress":
             own = (routes.RroIPv4(address), routes.RroLabel(lsp.in_label, flags=0))  # type: ignore[arg-type]
             rro = own + tuple(lsp.resv_rro)
-        lsp.resv_data = self._send(out, messages.resv(lsp, address, self._refresh_ms, rro),
-                                   lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
-        lsp.resv_refresh_at = self._jittered(now)
+        lsp.resv_data, lsp.resv_mid_out = self._trigger(
+            out, messages.resv(lsp, address, self._refresh_ms, rro), lsp.in_interface,  # type: ignore[arg-type]
+            lsp.phop, lsp.key, lsp.resv_mid_out)  # type: ignore[arg-type]
+        lsp.resv_refresh_at = self._jittered(now) if lsp.resv_mid_out is None else NEVER
         self._file(lsp)
 
     def _refresh_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         lsp.resv_refresh_at = NEVER
         if lsp.resv_data and lsp.installed:
-            self._resend(out, lsp.resv_data, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+            self._resend(out, lsp.resv_data, lsp.in_interface, lsp.phop, refresh=True)  # type: ignore[arg-type]
             lsp.resv_refresh_at = self._jittered(now)
 
     def _path_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
@@ -685,12 +750,20 @@ class Node:
 
     def _path_gone(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         """Path state removed (tear or timeout): pass the tear downstream, free everything."""
-        if lsp.role == "transit" and lsp.path_data:
-            self._send(out, messages.path_tear(lsp, self._address(lsp.out_interface)),  # type: ignore[arg-type]
-                       lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+        self._tear_downstream(lsp, out)
         self._unreserve(lsp, out)
         self._forget(lsp, "path_seen")
+        self._path_state_gone(lsp)
         del self.lsps[lsp.key]
+
+    def _tear_downstream(self, lsp: Lsp, out: list[Action]) -> None:
+        """PathTear for the Path this node sent (none if it sent none); the Path is no longer refreshed."""
+        if lsp.path_data and lsp.role != "egress":
+            tear = messages.path_tear(lsp, self._address(lsp.out_interface))  # type: ignore[arg-type]
+            self._trigger(out, tear, lsp.out_interface, lsp.next_hop, lsp.key, lsp.path_mid_out)  # type: ignore[arg-type]
+        elif lsp.path_mid_out is not None:
+            self.reliable.withdraw(lsp.next_hop, lsp.path_mid_out)  # type: ignore[union-attr, arg-type]
+        lsp.path_mid_out = None
 
     def _resv_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         lsp = self._lsp_of(event.message, filter_spec=True)
@@ -705,8 +778,9 @@ class Node:
             self._ingress_down(lsp, reason, now, out)
             return
         if lsp.role == "transit" and lsp.resv_data:
-            self._send(out, messages.resv_tear(lsp, self._address(lsp.in_interface)),  # type: ignore[arg-type]
-                       lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+            tear = messages.resv_tear(lsp, self._address(lsp.in_interface))  # type: ignore[arg-type]
+            self._trigger(out, tear, lsp.in_interface, lsp.phop, lsp.key, lsp.resv_mid_out)  # type: ignore[arg-type]
+            lsp.resv_mid_out = None
         self._unreserve(lsp, out)
         lsp.out_label, lsp.resv_rro = None, ()
 
@@ -720,7 +794,7 @@ class Node:
             self._ingress_down(lsp, f"PathErr {error.error_code}/{error.error_value} from {error.error_node}",
                                now, out)
             return
-        self._send(out, event.message, lsp.in_interface, lsp.phop)  # type: ignore[arg-type]  # passed on as is
+        self._send(out, _hop_by_hop_removed(event.message), lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
 
     def _resv_err(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         lsp = self._lsp_of(event.message, filter_spec=True)
@@ -728,7 +802,8 @@ class Node:
             self.counters["drop: ResvErr without matching state"] += 1
             return
         if lsp.role == "transit":
-            self._send(out, event.message, lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._send(out, _hop_by_hop_removed(event.message), lsp.out_interface,
+                       lsp.next_hop)  # type: ignore[arg-type]
         self.counters["ResvErr received"] += 1
 
     def _lsp_of(self, message: Message, filter_spec: bool = False) -> Lsp | None:
@@ -741,15 +816,24 @@ class Node:
     def _link_down(self, interface: str, now: float, out: list[Action]) -> None:
         """A local link failed: LSPs through it fail now rather than after L (RFC 3209 section 5 spirit)."""
         self.counters["link down"] += 1
+        self._fail_lsps(lambda lsp: lsp.out_interface == interface, lambda lsp: lsp.in_interface == interface,
+                        f"link {interface} down", now, out)
+
+    def _fail_lsps(self, downstream: Callable[[Lsp], bool], upstream: Callable[[Lsp], bool], reason: str,
+                   now: float, out: list[Action]) -> None:
+        """LSPs whose next hop is lost: PathErr upstream (the ingress goes down and retries); LSPs whose
+        previous hop is lost: path state removed, PathTear passed on.  Nothing is sent to the lost side."""
         for lsp in list(self.lsps.values()):
-            if lsp.out_interface == interface:
-                lsp.path_data = b""  # nothing can be torn over a dead link
+            if self.lsps.get(lsp.key) is not lsp:
+                continue  # removed by a make-before-break retirement earlier in this loop
+            if lsp.role != "egress" and downstream(lsp):
+                lsp.path_data = b""
                 if lsp.role == "ingress":
-                    self._ingress_down(lsp, f"link {interface} down", now, out)
+                    self._ingress_down(lsp, reason, now, out)
                 else:
                     self._error_upstream(lsp, ROUTING_PROBLEM, NO_ROUTE, out)
                     self._path_gone(lsp, now, out)
-            elif lsp.in_interface == interface:
+            elif lsp.role != "ingress" and upstream(lsp):
                 self._path_gone(lsp, now, out)
 
     # --- releasing -------------------------------------------------------------------------
@@ -767,6 +851,7 @@ class Node:
         lsp.resv_data = b""
         lsp.resv_refresh_at = lsp.resv_expires_at = NEVER
         self._forget(lsp, "resv_seen")
+        self._resv_state_gone(lsp)
 
     def _release_admission(self, lsp: Lsp) -> None:
         if lsp.admitted:
@@ -792,6 +877,16 @@ class Node:
             "bandwidth_bps": lsp.bandwidth_bps,
             "reason": None if up else lsp.reason if ingress else "signalling",
         }
+
+
+_HOP_BY_HOP = frozenset({C.INTEGRITY, C.MESSAGE_ID, C.MESSAGE_ID_ACK})
+
+
+def _hop_by_hop_removed(message: Message) -> Message:
+    """A received message to pass on: without the objects that concern one hop only (INTEGRITY,
+    RFC 2747 section 4; MESSAGE_ID, ACK and NACK, RFC 2961 section 4)."""
+    objects = tuple(o for o in message.objects if o.class_num not in _HOP_BY_HOP)
+    return message if len(objects) == len(message.objects) else dataclasses.replace(message, objects=objects)
 
 
 def _unusable_path(tspec: Any, request: Any) -> tuple[int, int] | None:

@@ -408,6 +408,10 @@ class Reliable:
     def next_deadline(self) -> float | None:
         return self._timers.next_deadline()
 
+    def awaiting_by_neighbor(self) -> collections.Counter[IPv4Address]:
+        """Messages sent with ACK_Desired and not acknowledged yet, per neighbour."""
+        return collections.Counter(pending.neighbor for pending in self._pending.values())
+
     def snapshot(self) -> dict[str, Any]:
         return {
             "epoch": self.epoch,

@@ -78,6 +78,12 @@ class Lsp:
     resv_expires_at: float = NEVER
     resv_refresh_at: float = NEVER
     wake: float = NEVER  # the deadline this record is filed under in the node's wake-ups
+    # RFC 2961 Message_Identifiers (None: none): of the Path / Resv state received (installed in the
+    # neighbour's summary), and of the Path / Resv sent (refreshed by Srefresh instead of a timer)
+    path_mid_in: int | None = None
+    resv_mid_in: int | None = None
+    path_mid_out: int | None = None
+    resv_mid_out: int | None = None
 
     @property
     def session(self) -> te.SessionLspTunnelIPv4:

@@ -148,7 +148,11 @@ class SummaryIn:
         self._known.setdefault(message_id, None)
 
     def forget(self, message_id: int) -> None:
-        self._known.pop(message_id, None)
+        """The state is gone: a chunk that last covered it no longer repeats as all-matched (its
+        next arrival is processed in full, so the id is NACKed, section 5.4)."""
+        seen = self._known.pop(message_id, None)
+        if seen is not None:
+            seen.missing += 1
 
     def refreshed_at(self, message_id: int) -> float | None:
         """When a summary refresh last covered ``message_id``; None if none did."""

@@ -28,10 +28,17 @@ scenario file (TOML):
   refresh_s = 30            # RSVP refresh period R (default 30)
   keep_multiplier = 3       # K; state lives L = (K + 0.5) * 1.5 * R (default 3)
   description = "..."       # optional
+  refresh_reduction = true  # RFC 2961 MESSAGE_ID/ACK, Srefresh, NACK (default true)
+  hello = true              # RFC 3209 Hello with every neighbour (default true)
+  hello_interval_s = 5      # Hello interval (default 5)
+  hello_misses = 3.5        # intervals without a Hello before a neighbour is dead (default 3.5)
+  integrity_key = "s3cret"  # RFC 2747 INTEGRITY (HMAC-SHA-256, key id 1) on every link
+                            #   (default: none); a [[node]] or [[link]] may set its own
 
   [[node]]                  # one per router
   name = "A"                # letters, digits, '_', '-', '.'
   router_id = "192.0.2.1"   # its loopback; reachable from every node
+  integrity_key = "..."     # optional: this node's secret on all its links (wins over link and file)
 
   [[link]]                  # a point-to-point link; link i (from 0) is 10.x.y.0/30
   a = "A"                   #   with x.y = i + 1 as 16 bits: a end .1, b end .2;
@@ -43,6 +50,7 @@ scenario file (TOML):
   reorder = 0.0             # probability it is held back up to reorder_ms
   reorder_ms = 10           #   (default: delay_ms, at least 1 ms) and may be overtaken
   corrupt = 0.0             # probability one byte is flipped (the receiver counts a decode failure)
+  integrity_key = "..."     # optional: the secret of both ends on this link (wins over the file's)
 
   [[lsp]]                   # an ingress tunnel, set up at time 0 unless the first
   name = "a-to-d"           #   event naming it is add-lsp

@@ -32,8 +32,11 @@ class ScenarioError(ValueError):
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class NodeSpec:
+    """``integrity_key``: this node's RFC 2747 secret on all its links (over a link's and the file's)."""
+
     name: str
     router_id: IPv4Address
+    integrity_key: str | None = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -49,6 +52,7 @@ class LinkSpec:
     reorder: float = 0.0
     reorder_ms: float | None = None
     corrupt: float = 0.0
+    integrity_key: str | None = None  # both ends' secret on this link, over the file's
 
     @property
     def label(self) -> str:
@@ -92,6 +96,15 @@ class Scenario:
     refresh_s: float = 30.0
     keep_multiplier: int = 3
     description: str = ""
+    refresh_reduction: bool = True
+    hello: bool = True
+    hello_interval_s: float = 5.0
+    hello_misses: float = 3.5
+    integrity_key: str | None = None  # every node's secret unless a node or link says otherwise
+
+    def secret(self, node: str, link: int) -> str | None:
+        """The integrity secret ``node`` uses on link ``link``: its own, else the link's, else the file's."""
+        return self.node(node).integrity_key or self.links[link].integrity_key or self.integrity_key
 
     def node(self, name: str) -> NodeSpec:
         for node in self.nodes:
@@ -152,7 +165,8 @@ def loads(text: str) -> Scenario:
     return from_dict(data)
 
 
-_TOP = {"duration_s", "seed", "refresh_s", "keep_multiplier", "description", "node", "link", "lsp", "event"}
+_TOP = {"duration_s", "seed", "refresh_s", "keep_multiplier", "description", "node", "link", "lsp", "event",
+        "refresh_reduction", "hello", "hello_interval_s", "hello_misses", "integrity_key"}
 
 
 def from_dict(data: dict[str, Any]) -> Scenario:
@@ -178,6 +192,11 @@ def from_dict(data: dict[str, Any]) -> Scenario:
         refresh_s=_number(data, "refresh_s", None, default=30.0, minimum=0.0, exclusive=True),
         keep_multiplier=_integer(data, "keep_multiplier", None, default=3, minimum=1),
         description=_string(data, "description", None, default=""),
+        refresh_reduction=_boolean(data, "refresh_reduction", None, default=True),
+        hello=_boolean(data, "hello", None, default=True),
+        hello_interval_s=_number(data, "hello_interval_s", None, default=5.0, minimum=0.0, exclusive=True),
+        hello_misses=_number(data, "hello_misses", None, default=3.5, minimum=1.0),
+        integrity_key=_secret(data, None),
     )
     events = tuple(_event(t, f"event[{i}]", scenario) for i, t in enumerate(_tables(data, "event")))
     scenario = dataclasses.replace(scenario, events=events)
@@ -186,13 +205,14 @@ def from_dict(data: dict[str, Any]) -> Scenario:
 
 
 def _node(table: dict[str, Any], where: str) -> NodeSpec:
-    _known_keys(table, {"name", "router_id"}, where)
+    _known_keys(table, {"name", "router_id", "integrity_key"}, where)
     name = _name(table, where)
-    return NodeSpec(name, _address(table, "router_id", where))
+    return NodeSpec(name, _address(table, "router_id", where), _secret(table, where))
 
 
 def _link(table: dict[str, Any], where: str, names: set[str]) -> LinkSpec:
-    keys = {"a", "b", "delay_ms", "bandwidth_bps", "loss", "duplicate", "reorder", "reorder_ms", "corrupt"}
+    keys = {"a", "b", "delay_ms", "bandwidth_bps", "loss", "duplicate", "reorder", "reorder_ms", "corrupt",
+            "integrity_key"}
     _known_keys(table, keys, where)
     a = _node_ref(table, "a", where, names)
     b = _node_ref(table, "b", where, names)
@@ -209,6 +229,7 @@ def _link(table: dict[str, Any], where: str, names: set[str]) -> LinkSpec:
         reorder=_probability(table, "reorder", where),
         reorder_ms=None if reorder_ms is None else _number(table, "reorder_ms", where, minimum=0.0),
         corrupt=_probability(table, "corrupt", where),
+        integrity_key=_secret(table, where),
     )
 
 
@@ -349,6 +370,23 @@ def _string(table: dict[str, Any], key: str, where: str | None, *, required: boo
     value = _get(table, key, where, required, default)
     if not isinstance(value, str):
         raise ScenarioError(_key(where, key), f"must be a string, not {value!r}")
+    return value
+
+
+def _boolean(table: dict[str, Any], key: str, where: str | None, *, default: bool) -> bool:
+    value = _get(table, key, where, False, default)
+    if not isinstance(value, bool):
+        raise ScenarioError(_key(where, key), f"must be true or false, not {value!r}")
+    return value
+
+
+def _secret(table: dict[str, Any], where: str | None) -> str | None:
+    """An optional ``integrity_key``: a non-empty string."""
+    if "integrity_key" not in table:
+        return None
+    value = _string(table, "integrity_key", where)
+    if not value:
+        raise ScenarioError(_key(where, "integrity_key"), "must be a non-empty secret")
     return value
 
 

@@ -16,6 +16,7 @@ from collections import deque
 from ipaddress import IPv4Address, IPv4Network
 
 from rsvp.engine.config import EroHop, Interface, NodeConfig, Tunnel
+from rsvp.engine.integrity import Key
 from rsvp.engine.routing import Route, StaticRoutes
 
 from .scenario import LspSpec, Scenario, ScenarioError
@@ -38,6 +39,11 @@ class Port:
     peer: str
     peer_interface: str
     peer_address: IPv4Address
+
+
+def integrity_key(secret: str) -> Key:
+    """A scenario's ``integrity_key``: key id 1, HMAC-SHA-256 (RFC 2747 section 2.1 allows any keyed digest)."""
+    return Key(1, secret.encode(), "hmac-sha256")
 
 
 class Topology:
@@ -72,11 +78,19 @@ class Topology:
         interfaces = tuple(
             Interface(p.interface, p.address, self.scenario.links[p.link].bandwidth_bps, 30) for p in self.ports[name]
         )
+        scenario = self.scenario
+        secrets = ((p.interface, scenario.secret(name, p.link)) for p in self.ports[name])
         return NodeConfig(
             router_id=spec.router_id,
             interfaces=interfaces,
-            refresh_s=self.scenario.refresh_s,
-            keep_multiplier=self.scenario.keep_multiplier,
+            refresh_s=scenario.refresh_s,
+            keep_multiplier=scenario.keep_multiplier,
+            refresh_reduction=scenario.refresh_reduction,
+            hello=scenario.hello,
+            hello_interval_s=scenario.hello_interval_s,
+            hello_misses=scenario.hello_misses,
+            integrity_by_interface=tuple((interface, (integrity_key(secret),)) for interface, secret in secrets
+                                         if secret is not None),
         )
 
     def tunnel(self, lsp: LspSpec) -> Tunnel:
