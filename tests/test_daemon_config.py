@@ -95,7 +95,7 @@ def test_rsvpd_check(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None
     good.write_text(MINIMAL + "[[interface]]\nname = 'eth1'\nbandwidth_bps = 1\nhello = true\n")
     assert cli.main(["check", "-c", str(good)]) == 0
     out = capsys.readouterr().out
-    assert "ok: router 192.0.2.1, 2 interface(s)" in out and "hello is accepted but not sent" in out
+    assert "ok: router 192.0.2.1, 2 interface(s)" in out and "hello is per router" in out
     bad = tmp_path / "bad.toml"
     bad.write_text(MINIMAL + "[admission]\npolicy = 'nonesuch'\n")
     assert cli.main(["check", "-c", str(bad)]) == 2

@@ -38,10 +38,15 @@ def _skip_reason() -> str | None:
 pytestmark = pytest.mark.skipif(_skip_reason() is not None, reason=str(_skip_reason()))
 
 
+HELLO_MISSES = 3.5  # the engine's default (rsvp.engine.config.NodeConfig.hello_misses)
+
+
 @pytest.fixture
-def testbed(tmp_path: Path, worker_id: str) -> Iterator[Namespaces]:
+def testbed(request: pytest.FixtureRequest, tmp_path: Path, worker_id: str) -> Iterator[Namespaces]:
+    """examples/testbed-chain4.toml built (not started); parametrize indirectly to set the Hello interval."""
     prefix = f"t{os.getpid() % 100000}{worker_id.removeprefix('gw')[:2]}"
-    bed = Namespaces(load_topology(ROOT / "examples" / "testbed-chain4.toml"), prefix, tmp_path / "run")
+    scenario, hello = load_topology(ROOT / "examples" / "testbed-chain4.toml")
+    bed = Namespaces(scenario, prefix, tmp_path / "run", hello_interval_s=getattr(request, "param", hello))
     try:
         bed.build()
         yield bed
@@ -67,6 +72,10 @@ def wait_for(what: str, check: Callable[[], bool], timeout_s: float = 10.0) -> N
 
 def lsps(bed: Namespaces, node: str) -> list[dict[str, Any]]:
     return request(str(bed.socket(node)), {"command": "show", "what": "lsps"})
+
+
+def head_lsp(bed: Namespaces, name: str) -> dict[str, Any]:
+    return next(l for l in lsps(bed, "A") if l["name"] == name)
 
 
 def test_lsp_over_raw_sockets(testbed: Namespaces, tmp_path: Path) -> None:
@@ -113,3 +122,35 @@ def test_lsp_over_raw_sockets(testbed: Namespaces, tmp_path: Path) -> None:
         wait_for(f"no state left on {node}", lambda node=node: not lsps(testbed, node), 5)
     with pytest.raises(ControlError):
         lsps(testbed, "A")
+
+
+def test_bandwidth_refused_beyond_capacity(testbed: Namespaces) -> None:
+    """B-C has 100 Mb/s: a 10 Mb/s LSP fits, 200 Mb/s more is refused by B with PathErr 1/2 (RFC 2205
+    appendix B, "requested bandwidth unavailable") and the first stays up."""
+    testbed.start()
+    wait_for("a-d up", lambda: head_lsp(testbed, "a-d")["state"] == "up")
+    rsvpctl(testbed, "A", "tunnel", "add", "big", "--to", "192.0.2.4", "--bandwidth", "200e6")
+    wait_for("big refused", lambda: "PathErr" in (head_lsp(testbed, "big").get("reason") or ""))
+    big = next(l for l in rsvpctl(testbed, "A", "show", "lsps", "--json") if l["name"] == "big")
+    b_addresses = {p.address for p in testbed.topology.ports["B"]}
+    code, _, where = big["reason"].removeprefix("PathErr ").partition(" from ")
+    assert big["state"] == "down" and code == "1/2" and where in {str(a) for a in b_addresses}, big
+    assert head_lsp(testbed, "a-d")["state"] == "up"
+
+
+@pytest.mark.parametrize("testbed", [0.5], indirect=True)
+def test_killed_transit_router_fails_the_lsp_by_hello(testbed: Namespaces) -> None:
+    """SIGKILL B (no tears leave it): A's Hello with B misses for 0.5 s x 3.5 and the LSP goes down at
+    the head long before refresh timeouts could (L = 157 s); B restarted, the head's retry brings it back."""
+    testbed.start()
+    wait_for("a-d up", lambda: head_lsp(testbed, "a-d")["state"] == "up")
+    time.sleep(3 * testbed.hello_interval_s)  # Hello established with B
+    killed = time.monotonic()
+    testbed.stop("B", signal.SIGKILL)
+    wait_for("a-d down at A", lambda: head_lsp(testbed, "a-d")["state"] == "down", 10)
+    detected = time.monotonic() - killed
+    assert detected <= testbed.hello_interval_s * HELLO_MISSES + 2.0, detected  # + slack: polling, scheduling
+    assert "Hello" in head_lsp(testbed, "a-d")["reason"]
+    testbed.start_router("B")
+    wait_for("a-d up again", lambda: head_lsp(testbed, "a-d")["state"] == "up", 15)
+    assert [l["role"] for l in lsps(testbed, "B")] == ["transit"]

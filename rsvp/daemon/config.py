@@ -22,12 +22,14 @@ from rsvp.engine.config import (
     NodeConfig,
     Tunnel,
 )
+from rsvp.engine.integrity import Key
 
 LOOSE = "loose:"
 GLUE_BACKENDS = ("none", "libvirt", "netns")
 LOG_FORMATS = ("json", "console")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_SOCKET = "/run/rsvpd.sock"
+INTEGRITY_KEY_ID = 1  # the Key Identifier of an interface's integrity_key (RFC 2747 section 2.1), both ends alike
 INTERFACE_KEYS = {"name", "bandwidth_bps", "max_reservable", "hello", "integrity_key"}
 TUNNEL_KEYS = {"name", "destination", "bandwidth_bps", "ero", "setup_priority", "hold_priority", "record_route"}
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
@@ -103,16 +105,18 @@ class DaemonConfig:
                 raise ConfigError(f"interface[{i}].name", f"{spec.name!r} has no IPv4 address on this host")
             interfaces.append(Interface(spec.name, address.ip, spec.bandwidth_bps, address.network.prefixlen,
                                         spec.max_reservable))
-        return NodeConfig(self.router_id, tuple(interfaces), self.refresh_s, self.keep_multiplier)
+        return NodeConfig(self.router_id, tuple(interfaces), self.refresh_s, self.keep_multiplier,
+                          hello=any(i.hello for i in self.interfaces), hello_interval_s=self.hello_interval_s,
+                          integrity_by_interface=tuple(
+                              (i.name, (Key(INTEGRITY_KEY_ID, bytes.fromhex(i.integrity_key)),))
+                              for i in self.interfaces if i.integrity_key))
 
     def not_yet_enforced(self) -> list[str]:
-        """Settings the file may hold that the engine does not act on yet."""
-        found = []
-        if any(i.hello for i in self.interfaces):
-            found.append("interface hello is accepted but not sent: the engine has no Hello (RFC 3209 section 5) yet")
-        if any(i.integrity_key for i in self.interfaces):
-            found.append("interface integrity_key is accepted but not used: the engine has no INTEGRITY (RFC 2747) yet")
-        return found
+        """Settings the file may hold that the engine does not act on as written."""
+        if any(i.hello for i in self.interfaces) and not all(i.hello for i in self.interfaces):
+            return [("interface hello is per router in the engine: Hello (RFC 3209 section 5) runs with the far end "
+                     "of every point-to-point RSVP interface once any interface has hello = true")]
+        return []
 
 
 # --- reading ---------------------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 The topology is a simulator scenario (:mod:`rsvp.sim.scenario`: ``[[node]]``,
 ``[[link]]``, ``[[lsp]]``, ``refresh_s``, ``keep_multiplier``; ``duration_s``
-and ``[[event]]`` are ignored) and the addressing is the simulator's
+and ``[[event]]`` are ignored; an optional ``[testbed] hello_interval_s`` turns
+Hello on for every interface) and the addressing is the simulator's
 (:mod:`rsvp.sim.topology`): link ``i`` is ``10.x.y.0/30``, interfaces are named
 ``to-<peer>``, router ids sit on ``lo``, static host routes follow shortest
 paths, and ``net.ipv4.ip_forward`` is on (without it Router Alert datagrams
@@ -36,16 +37,23 @@ START_TIMEOUT_S = 10.0
 STATE_FILE = "testbed.json"
 
 
-def load_topology(path: Path) -> Scenario:
+def load_topology(path: Path) -> tuple[Scenario, float | None]:
+    """The scenario and its ``[testbed] hello_interval_s`` (None: no Hello)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ScenarioError(None, f"cannot read {path}: {exc}") from exc
+    testbed = data.pop("testbed", {})
+    hello = testbed.pop("hello_interval_s", None) if isinstance(testbed, dict) else None
+    if testbed:
+        raise ScenarioError("testbed", f"must be a table with only hello_interval_s, not {testbed!r}")
+    if hello is not None and (isinstance(hello, bool) or not isinstance(hello, (int, float)) or not hello > 0):
+        raise ScenarioError("testbed.hello_interval_s", f"must be a number of seconds > 0, not {hello!r}")
     data.pop("event", None)
     data["duration_s"] = 0
     scenario = from_dict(data)
     Topology(scenario).check()
-    return scenario
+    return scenario, hello
 
 
 @dataclasses.dataclass
@@ -54,6 +62,7 @@ class Testbed:
     prefix: str
     run_dir: Path
     log_level: str = "info"
+    hello_interval_s: float | None = None  # None: no Hello
 
     def __post_init__(self) -> None:
         if not self.prefix.isalnum() or len(self.prefix) > 8:
@@ -122,13 +131,16 @@ class Testbed:
     def daemon_config(self, node: str) -> str:
         """The generated rsvpd configuration of ``node`` (its tunnels are the scenario's LSPs it heads)."""
         spec = self.scenario.node(node)
+        hello = self.hello_interval_s is not None
         lines = [f"[router]\nid = \"{spec.router_id}\"\n",
-                 f"[timers]\nrefresh_s = {self.scenario.refresh_s}\nkeep_multiplier = {self.scenario.keep_multiplier}\n",
+                 f"[timers]\nrefresh_s = {self.scenario.refresh_s}\nkeep_multiplier = {self.scenario.keep_multiplier}\n"
+                 + (f"hello_interval_s = {self.hello_interval_s}\n" if hello else ""),
                  f"[control]\nsocket = {json.dumps(str(self.socket(node)))}\n",
                  f"[log]\nformat = \"json\"\nlevel = \"{self.log_level}\"\n"]
         for port in self.topology.ports[node]:
             bandwidth = self.scenario.links[port.link].bandwidth_bps
-            lines.append(f"[[interface]]\nname = \"{port.interface}\"\nbandwidth_bps = {bandwidth}\n")
+            lines.append(f"[[interface]]\nname = \"{port.interface}\"\nbandwidth_bps = {bandwidth}\n"
+                         f"hello = {'true' if hello else 'false'}\n")
         for lsp in self.scenario.lsps:
             if lsp.head != node:
                 continue
@@ -145,13 +157,17 @@ class Testbed:
         neighbours listening), each answering on its control socket before the next starts."""
         heads = {lsp.head for lsp in self.scenario.lsps}
         for node in sorted(self.scenario.nodes, key=lambda n: n.name in heads):
-            with self.log_file(node.name).open("ab") as log:
-                self.processes[node.name] = subprocess.Popen(
-                    ["ip", "netns", "exec", self.namespace(node.name), sys.executable, "-m", "rsvp.daemon", "run",
-                     "-c", str(self.config_file(node.name))],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-            (self.run_dir / f"{node.name}.pid").write_text(str(self.processes[node.name].pid))
-            self.wait_ready(node.name)
+            self.start_router(node.name)
+
+    def start_router(self, node: str) -> None:
+        """Start ``node``'s rsvpd (again, after :meth:`stop`) and wait until it answers on its control socket."""
+        with self.log_file(node).open("ab") as log:
+            self.processes[node] = subprocess.Popen(
+                ["ip", "netns", "exec", self.namespace(node), sys.executable, "-m", "rsvp.daemon", "run",
+                 "-c", str(self.config_file(node))],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        (self.run_dir / f"{node}.pid").write_text(str(self.processes[node].pid))
+        self.wait_ready(node)
 
     def wait_ready(self, node: str, timeout_s: float = START_TIMEOUT_S) -> None:
         deadline = time.monotonic() + timeout_s
@@ -250,9 +266,9 @@ def command(action: str, topology: Path, run_dir: Path | None, prefix: str | Non
         print("rsvpd testbed: needs root (network namespaces, raw sockets)", file=sys.stderr)
         return 1
     try:
-        scenario = load_topology(topology)
+        scenario, hello = load_topology(topology)
         name = prefix or "".join(c for c in topology.stem if c.isalnum())[:8]
-        testbed = Testbed(scenario, name, run_dir or Path(f"/run/rsvpd-{name}"))
+        testbed = Testbed(scenario, name, run_dir or Path(f"/run/rsvpd-{name}"), hello_interval_s=hello)
     except (ScenarioError, ValueError) as exc:
         print(f"{topology}: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,142 @@
+"""LSP setup through the four-router netns chain (examples/testbed-chain4.toml), four rsvpd processes over
+raw sockets with Router Alert (root).
+
+    sudo .venv/bin/python -m benchmarks.bench_testbed [--runs 20] [--lsps 1000]
+
+Times come from tcpdump's timestamps on the head's veth (A ``to-B``), so they
+cover the wire and the three downstream daemons, not the head's own work
+before its first Path:
+
+* latency: one tunnel at a time added over A's control socket (and kept, so
+  each run has a fresh tunnel id); from its first
+  Path leaving A to the first Resv for it arriving at A (median and p95);
+* rate: ``--lsps`` tunnels (0 b/s, along the chain) written into A's
+  configuration and loaded with one SIGHUP; LSPs per second from the first of
+  their Paths leaving A to the last of their Resvs arriving.  Also the wall
+  time from the SIGHUP until ``show lsps`` at A has all of them up (polled
+  every 50 ms).
+
+Issue 6 targets: <= 2 ms per LSP end to end, >= 1,000 LSPs/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from conformance import pcap
+from rsvp.ctl.client import request
+from rsvp.daemon.testbed import Testbed, load_topology
+from rsvp.engine.bundle import unbundle
+from rsvp.wire import MalformedMessage, MsgType, decode
+from rsvp.wire.model import ClassNum
+
+TOPOLOGY = Path(__file__).resolve().parent.parent / "examples" / "testbed-chain4.toml"
+
+
+def wait(what: str, check: Callable[[], bool], timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit(f"bench_testbed: timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def first_seen(capture: Path) -> tuple[dict[int, float], dict[int, float]]:
+    """Tunnel id -> time of its first Path and of its first Resv in ``capture`` (Bundles opened)."""
+    paths: dict[int, float] = {}
+    resvs: dict[int, float] = {}
+    for packet in pcap.read_file(str(capture)):
+        if not isinstance(packet, pcap.RsvpPacket):
+            continue
+        try:
+            message = decode(packet.data)
+        except MalformedMessage:
+            continue
+        for sub in unbundle(message):
+            seen = {MsgType.PATH: paths, MsgType.RESV: resvs}.get(sub.msg_type)
+            if seen is not None:
+                seen.setdefault(sub.find(ClassNum.SESSION).tunnel_id, packet.time)
+    return paths, resvs
+
+
+def summary(samples: list[float]) -> str:
+    ms = sorted(s * 1e3 for s in samples)
+    p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
+    return f"median {statistics.median(ms):8.3f} ms   p95 {p95:8.3f} ms   (n={len(ms)})"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--runs", type=int, default=20, help="tunnels set up one at a time (latency)")
+    parser.add_argument("--lsps", type=int, default=1000, help="tunnels loaded at once (rate)")
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        print("bench_testbed: skipped, needs root (network namespaces, raw sockets)")
+        return
+    scenario, hello = load_topology(TOPOLOGY)
+    work = Path(tempfile.mkdtemp(prefix="bench-testbed-"))
+    bed = Testbed(scenario, f"bt{os.getpid() % 100000}", work / "run", log_level="warning", hello_interval_s=hello)
+    capture = work / "a.pcap"
+    tail = str(scenario.node("D").router_id)
+
+    def head(name: str | None = None) -> list[dict]:
+        return [l for l in request(str(bed.socket("A")), {"command": "show", "what": "lsps"}, 10.0)
+                if name is None or l["name"] == name]
+
+    try:
+        bed.build()
+        tcpdump = subprocess.Popen(["ip", "netns", "exec", bed.namespace("A"), "tcpdump", "--immediate-mode", "-U",
+                                    "-B", "65536", "-i", "to-B", "-w", str(capture), "ip proto 46"],
+                                   stderr=subprocess.PIPE)
+        try:
+            assert tcpdump.stderr is not None and b"listening on" in tcpdump.stderr.readline()
+            bed.start()
+            wait("a-d up", lambda: head("a-d")[0]["state"] == "up", 10)
+            latency_ids = []
+            for i in range(args.runs):
+                name = f"lat{i}"
+                request(str(bed.socket("A")), {"command": "tunnel-add", "name": name, "destination": tail,
+                                               "bandwidth_bps": 0})
+                wait(name, lambda name=name: head(name)[0]["state"] == "up", 10)
+                latency_ids.append(head(name)[0]["tunnel_id"])  # kept: a fresh tunnel id per run
+            config = bed.config_file("A")
+            config.write_text(config.read_text() + "".join(
+                f'\n[[tunnel]]\nname = "rate{i}"\ndestination = "{tail}"\nbandwidth_bps = 0\n'
+                for i in range(args.lsps)))
+            hup = time.monotonic()
+            os.kill(bed.pid("A"), signal.SIGHUP)  # type: ignore[arg-type]
+            wait(f"{args.lsps} LSPs up", lambda: sum(l["state"] == "up" and l["name"].startswith("rate")
+                                                      for l in head()) == args.lsps, 300)
+            all_up_s = time.monotonic() - hup
+            rate_ids = [l["tunnel_id"] for l in head() if l["name"].startswith("rate")]
+            time.sleep(0.2)
+        finally:
+            tcpdump.send_signal(signal.SIGINT)
+            tcpdump.wait(5)
+    finally:
+        bed.down()
+    paths, resvs = first_seen(capture)
+    capture.unlink()
+    latencies = [resvs[t] - paths[t] for t in latency_ids]
+    span = max(resvs[t] for t in rate_ids) - min(paths[t] for t in rate_ids)
+    print(f"bench_testbed: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
+          f"Python {sys.version.split()[0]}, Hello {hello} s; tcpdump at A to-B")
+    print(f"setup latency, one LSP (Path out -> Resv in at A):  {summary(latencies)}   target <= 2 ms")
+    print(f"setup rate, {args.lsps} LSPs on one SIGHUP: first Path -> last Resv {span:.3f} s = "
+          f"{args.lsps / span:,.0f} LSPs/s   target >= 1,000/s")
+    print(f"  SIGHUP -> all up in show lsps: {all_up_s:.3f} s = {args.lsps / all_up_s:,.0f} LSPs/s")
+
+
+if __name__ == "__main__":
+    main()
