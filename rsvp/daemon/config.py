@@ -23,6 +23,7 @@ from rsvp.engine.config import (
     Tunnel,
 )
 from rsvp.engine.integrity import Key
+from rsvp.errors import KeyedError
 
 LOOSE = "loose:"
 GLUE_BACKENDS = ("none", "libvirt", "netns")
@@ -35,13 +36,8 @@ TUNNEL_KEYS = {"name", "destination", "bandwidth_bps", "ero", "setup_priority", 
 NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.")
 
 
-class ConfigError(ValueError):
-    """An invalid configuration: ``key`` says where (None: the whole file), ``problem`` what."""
-
-    def __init__(self, key: str | None, problem: str) -> None:
-        super().__init__(f"{key}: {problem}" if key else problem)
-        self.key = key
-        self.problem = problem
+class ConfigError(KeyedError):
+    """An invalid rsvpd configuration."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

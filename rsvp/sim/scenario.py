@@ -14,6 +14,8 @@ from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
+from rsvp.errors import KeyedError
+
 LINK_ACTIONS = ("link-down", "link-up")
 NODE_ACTIONS = ("kill", "restart")
 LSP_ACTIONS = ("delete-lsp", "add-lsp")
@@ -21,13 +23,8 @@ ACTIONS = LINK_ACTIONS + NODE_ACTIONS + LSP_ACTIONS
 LOOSE_PREFIX = "loose:"
 
 
-class ScenarioError(ValueError):
-    """A scenario file is invalid; ``key`` names where (``node[0].router_id``), or is None for the file."""
-
-    def __init__(self, key: str | None, problem: str) -> None:
-        super().__init__(f"{key}: {problem}" if key else problem)
-        self.key = key
-        self.problem = problem
+class ScenarioError(KeyedError):
+    """An invalid scenario file (``key`` e.g. ``node[0].router_id``)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
