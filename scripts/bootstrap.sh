@@ -26,9 +26,9 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 stamp="$VENV/.installed-$(sha256sum "$ROOT/pyproject.toml" | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
-    echo "bootstrap: installing the project, libvirt-python and the test dependencies into $VENV" >&2
+    echo "bootstrap: installing the project, libvirt-python, matplotlib and the test dependencies into $VENV" >&2
     "$VENV/bin/pip" install -q --upgrade pip >&2
-    "$VENV/bin/pip" install -q -e "$ROOT[test,glue]" >&2
+    "$VENV/bin/pip" install -q -e "$ROOT[test,glue,evaluation]" >&2
     rm -f "$VENV"/.installed-*
     touch "$stamp"
 fi
