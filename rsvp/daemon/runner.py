@@ -134,27 +134,41 @@ class Router:
             await self._perform(node.on_timer(now) if item is None else node.handle(item, now))
 
     async def _perform(self, actions: list[Action]) -> None:
-        for action in actions:
+        """Send what is to be sent; forwarding entries go to the backend: at once, answering the engine
+        before its next event, when the backend does not block; through the label task when it does."""
+        pending = list(actions)
+        while pending:
+            action = pending.pop(0)
             if isinstance(action, Send):
                 if self.config.log_level == "debug":
                     self.log.debug("send", interface=action.interface, to=str(action.destination),
                                    router_alert=action.router_alert, **logs.message_keys(action.message))
                 await self.transport.send(action)
-            else:
+            elif self.backend.blocking:
                 self._labels_send.send_nowait(action)
+            else:
+                answer = await self._realise(action)
+                if answer is not None:
+                    pending.extend(self.node.handle(answer, trio.current_time()))
 
     async def _label_task(self) -> None:
         async for action in self._labels:
-            if isinstance(action, InstallLabel):
-                failure = await self._backend_call(self.backend.install, action)
-                self.log.info("label installed" if failure is None else "label install failed", handle=action.handle,
-                              in_label=action.in_label, out_label=action.out_label, interface=action.out_interface,
-                              bandwidth_bps=action.bandwidth_bps, reason=failure)
-                self._inbox_send.send_nowait(LabelInstalled(action.handle) if failure is None
-                                             else LabelInstallFailed(action.handle, failure))
-            else:
-                await self._backend_call(self.backend.remove, action.handle)
-                self.log.info("label removed", handle=action.handle)
+            answer = await self._realise(action)
+            if answer is not None:
+                self._inbox_send.send_nowait(answer)
+
+    async def _realise(self, action: Action) -> LabelInstalled | LabelInstallFailed | None:
+        """Carry out one forwarding action; the engine's answer event for an install."""
+        if isinstance(action, InstallLabel):
+            failure = await self._backend_call(self.backend.install, action)
+            log = self.log.debug if failure is None else self.log.warning  # per LSP: debug; failures stand out
+            log("label installed" if failure is None else "label install failed", handle=action.handle,
+                in_label=action.in_label, out_label=action.out_label, interface=action.out_interface,
+                bandwidth_bps=action.bandwidth_bps, reason=failure)
+            return LabelInstalled(action.handle) if failure is None else LabelInstallFailed(action.handle, failure)
+        await self._backend_call(self.backend.remove, action.handle)
+        self.log.debug("label removed", handle=action.handle)
+        return None
 
     async def _backend_call(self, function: Callable[..., Any], *args: Any) -> Any:
         """Call the backend (in a worker thread if it blocks); an exception becomes a failure reason."""
