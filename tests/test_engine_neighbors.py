@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from rsvp.engine import Tunnel, TunnelAdded
+import dataclasses
+import random
+
+from rsvp.engine import Node, Tunnel, TunnelAdded, TunnelRemoved
 from rsvp.engine.bundle import BundleConfig
-from rsvp.wire import MsgType
+from rsvp.engine.integrity import Key
+from rsvp.wire import ClassNum, MsgType, decode
 
 from .engine_harness import Line
 
@@ -53,3 +57,29 @@ def test_srefresh_replaces_per_lsp_refreshes_and_snapshot_shows_neighbours():
     assert peer["hello"] == "up" and peer["refresh_reduction_capable"] and peer["awaiting_ack"] == 0
     assert peer["installed_in"] == 20 and peer["epoch"] == line.nodes[0].reliable.epoch
     assert all(r["state"] == "up" for r in line.lsps(0))
+
+
+def test_tears_are_acknowledged_and_not_retransmitted():
+    """RFC 2961 section 4: every message sent with ACK_Desired is acknowledged, tears included."""
+    line = Line(3)
+    line.handle(0, TunnelAdded(tunnel(line, 2, 1)))
+    line.run(1.0)
+    line.handle(0, TunnelRemoved("t1"))
+    line.run(10.0)  # well past the rapid retransmissions (0.5, 1, 2 s)
+    for index in (0, 1):  # the head's PathTear to 1, and 1's to 2
+        assert line.nodes[index].counters["sent PATH_TEAR"] == 1, line.nodes[index].counters
+        assert all(peer["awaiting_ack"] == 0 for peer in line.nodes[index].snapshot()["peers"].values())
+
+
+def test_integrity_sequence_numbers_are_wall_time_across_a_restart():
+    """RFC 2747 section 3.2: sequence numbers keep increasing across restarts, whatever clock the node is
+    handed; the node turns its ``now`` into wall time with ``wall_clock_offset_s``."""
+    line = Line(2)
+    keyed = dataclasses.replace(line.nodes[0].config, integrity_by_interface=(("down", (Key(1, b"k" * 16),)),))
+    sequences = []
+    for wall_offset in (1.7e9, 1.7e9 + 60):  # a restart a minute later, its own clock starting again at 0
+        node = Node(dataclasses.replace(keyed, wall_clock_offset_s=wall_offset), line.nodes[0].routes,
+                    random.Random(1))
+        sends = [a for a in node.handle(TunnelAdded(tunnel(line, 1)), 0.0) if hasattr(a, "data")]
+        sequences.append(decode(sends[0].data).find(ClassNum.INTEGRITY).sequence_number)
+    assert sequences[0] >> 32 == 1_700_000_000 and sequences[1] > sequences[0]

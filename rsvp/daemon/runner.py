@@ -32,6 +32,7 @@ import dataclasses
 import math
 import random
 import signal
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -365,7 +366,9 @@ async def run(config_path: Path) -> int:
     log = structlog.get_logger("rsvpd")
     with IPRoute() as ipr:
         state = read_kernel(ipr)
-        node_config = config.node_config(state.addresses)
+        # the engine's clock is trio's (arbitrary origin); integrity sequence numbers need wall time
+        node_config = dataclasses.replace(config.node_config(state.addresses),
+                                          wall_clock_offset_s=time.time() - trio.current_time())
         names = frozenset(i.name for i in node_config.interfaces)
         routes = KernelRoutes(names, state)
         admission = make_admission(config.admission_policy, node_config.interfaces, dict(config.admission_options))

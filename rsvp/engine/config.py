@@ -78,7 +78,12 @@ class NodeConfig:
     # RFC 2747 key chains (none: integrity off); a neighbour's chain wins over its interface's
     integrity_by_interface: tuple[tuple[str, tuple[Key, ...]], ...] = ()
     integrity_by_neighbor: tuple[tuple[IPv4Address, tuple[Key, ...]], ...] = ()
-    # overload protection (None: off); state limits count PSBs and RSBs
+    # wall-clock time minus the ``now`` the node is handed: integrity sequence numbers and key lifetimes
+    # are wall time (RFC 2747 section 3.2), so that numbers keep increasing across restarts
+    wall_clock_offset_s: float = 0.0
+    # overload protection (None: off).  The state limits count LSP path state blocks (in all, and per
+    # previous hop); an RSVP-TE reservation needs its LSP's path state, so they bound reservations too.
+    # Classic RSVP sessions (rsvp.engine.intserv) are not limited.
     receive_per_interface: Rate | None = DEFAULT_RECEIVE_PER_INTERFACE
     receive_per_neighbor: Rate | None = DEFAULT_RECEIVE_PER_NEIGHBOR
     pacing: Rate | None = DEFAULT_PACING

@@ -91,7 +91,8 @@ class Neighbors:
                     self.hellos.add_neighbor(peer, interface.name, 0.0)
         guard = None
         if config.integrity_by_interface or config.integrity_by_neighbor:
-            guard = IntegrityGuard(dict(config.integrity_by_interface), dict(config.integrity_by_neighbor))
+            guard = IntegrityGuard(dict(config.integrity_by_interface), dict(config.integrity_by_neighbor),
+                                   wall_offset_s=config.wall_clock_offset_s)
         budget = None
         if config.receive_per_interface is not None and config.receive_per_neighbor is not None:
             budget = ReceiveBudget(config.receive_per_interface, config.receive_per_neighbor)
@@ -141,11 +142,14 @@ class Neighbors:
                 self._hello_outputs(self.hellos.received(hello, source, event.interface, now), now, out)
                 continue
             # a message with a MESSAGE_ID is recognised by its id, never by its bytes (it must be acked)
-            self._arriving = digest if sub is message and sub.find(C.MESSAGE_ID) is None else None
+            mid = sub.find(C.MESSAGE_ID)
+            self._arriving = digest if sub is message and mid is None else None
             try:
                 self._received(MessageReceived(sub, event.interface, source, event.ip_ttl), now, out)
             finally:
                 self._arriving = None
+            if mid is not None and reliable is not None and kind not in _STATE_MESSAGES:
+                reliable.ack(source, mid, now)  # tears and errors: acknowledged once processed (section 4)
 
     def _count_received(self: Node, name: str, source: IPv4Address) -> None:
         self.counters["received " + name] += 1
@@ -301,3 +305,8 @@ def _point_to_point_peer(address: IPv4Address, prefix_length: int) -> IPv4Addres
     network = IPv4Network(f"{address}/{prefix_length}", strict=False)
     hosts = [h for h in (network.hosts() if prefix_length == 30 else network) if h != address]
     return hosts[0] if len(hosts) == 1 else None
+
+
+_STATE_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV})
+"""Messages whose MESSAGE_ID is checked for order and installed with their state (RFC 2961 section 4.3);
+the node acknowledges those itself."""
