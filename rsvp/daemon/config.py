@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from rsvp.engine.config import (
     Tunnel,
 )
 from rsvp.engine.integrity import Key
-from rsvp.errors import KeyedError
+from rsvp.settings import KeyedError, parse_toml, read_toml
 
 LOOSE = "loose:"
 GLUE_BACKENDS = ("none", "libvirt", "netns")
@@ -119,20 +118,11 @@ class DaemonConfig:
 
 
 def load(path: str | Path) -> DaemonConfig:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(None, f"cannot read {path}: {exc.strerror or exc}") from exc
-    return loads(text)
+    return from_dict(read_toml(path, ConfigError))
 
 
 def loads(text: str) -> DaemonConfig:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(None, f"not valid TOML: {exc}") from exc
-    return from_dict(data)
+    return from_dict(parse_toml(text, ConfigError))
 
 
 def from_dict(data: dict[str, Any]) -> DaemonConfig:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import tomllib
 from ipaddress import IPv4Address, IPv4Network
 from pathlib import Path
 from typing import Any
 
-from rsvp.errors import KeyedError
+from rsvp.settings import KeyedError, parse_toml, read_toml
 
 LINK_ACTIONS = ("link-down", "link-up")
 NODE_ACTIONS = ("kill", "restart")
@@ -146,20 +145,11 @@ class Scenario:
 
 def load(path: str | Path) -> Scenario:
     """Read and check a scenario file."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(None, f"cannot read {path}: {exc.strerror or exc}") from exc
-    return loads(text)
+    return from_dict(read_toml(path, ScenarioError))
 
 
 def loads(text: str) -> Scenario:
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(None, f"not valid TOML: {exc}") from exc
-    return from_dict(data)
+    return from_dict(parse_toml(text, ScenarioError))
 
 
 _TOP = {"duration_s", "seed", "refresh_s", "keep_multiplier", "description", "node", "link", "lsp", "event",
