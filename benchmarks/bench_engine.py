@@ -15,7 +15,9 @@ as a daemon would pay it.
   refresh and expiry timers; reported as CPU seconds per simulated second
   (0.25 = a quarter of one core).
 * memory: tracemalloc's count of bytes held after setup, per LSP (the node's
-  state plus the decode memos it filled); with ``--rss``, the growth of the
+  state plus the decode memos it filled); with ``--deep``, sys.getsizeof summed over every object
+  reachable from the node and the memos (the same quantity without tracing each allocation); with
+  ``--rss``, the growth of the
   process's resident set (/proc/self/statm) over the build instead, which is
   cheap enough for a million LSPs.
 * messages: what the node sends per refresh period in the steady state.
@@ -40,6 +42,7 @@ import struct
 import sys
 import time
 import tracemalloc
+import types
 from ipaddress import IPv4Address, IPv4Network
 
 from rsvp.engine import (
@@ -56,7 +59,7 @@ from rsvp.engine import (
 )
 from rsvp.engine.summary import SummaryOut
 from rsvp.wire import Message, MsgType, encode
-from rsvp.wire.model import set_memo_size
+from rsvp.wire.model import MEMOS, set_memo_size
 from rsvp.wire.objects import core, intserv, refresh, routes, te
 
 UP, DOWN = IPv4Address("10.0.0.1"), IPv4Address("10.0.1.2")
@@ -171,18 +174,38 @@ def _build(paths: list[bytes], resvs: list[bytes], refresh_s: float, summary: bo
     return node, time.process_time() - start
 
 
+def deep_bytes(*roots: object) -> int:
+    """sys.getsizeof summed over every object reachable from ``roots``, each once (what the objects
+    themselves hold, like tracemalloc, without tracing every allocation); types, modules and code are
+    shared by the program, not state, and are not followed."""
+    seen: set[int] = set()
+    stack, total = list(roots), 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or isinstance(obj, _NOT_STATE):
+            continue
+        seen.add(id(obj))
+        total += sys.getsizeof(obj)
+        stack.extend(gc.get_referents(obj))
+    return total
+
+
+_NOT_STATE = (type, types.ModuleType, types.FunctionType, types.BuiltinFunctionType, types.MethodType,
+              types.CodeType)
+
+
 def rss_bytes() -> int:
     with open("/proc/self/statm") as statm:
         return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
 
 
 def run(count: int, refresh_s: float, memo: int, memory: bool = True, summary: bool = False,
-        rss: bool = False) -> dict[str, float]:
+        rss: bool = False, deep: bool = False) -> dict[str, float]:
     refresh_ms = int(refresh_s * 1000)
     paths = [path_bytes(i, refresh_ms, summary) for i in range(count)]
     resvs = [resv_bytes(i, refresh_ms, summary) for i in range(count)]
     held = float("nan")
-    if memory and not rss:  # memory from a first build (tracemalloc slows it down several times: not timed)
+    if memory and not rss and not deep:  # memory from a first build (tracemalloc slows it down several times: not timed)
         set_memo_size(memo)
         gc.collect()
         tracemalloc.start()
@@ -194,10 +217,13 @@ def run(count: int, refresh_s: float, memo: int, memory: bool = True, summary: b
     set_memo_size(memo)  # a second build, timed, from cold memos
     gc.collect()
     before = rss_bytes()
+    empty = deep_bytes(transit(refresh_s, summary), MEMOS) if memory and deep else 0
     node, setup_cpu = _build(paths, resvs, refresh_s, summary)
     if memory and rss:
         gc.collect()
         held = rss_bytes() - before
+    if memory and deep:
+        held = deep_bytes(node, MEMOS) - empty
     up = sum(1 for lsp in node.lsps.values() if lsp.installed)
     assert up == count, f"only {up} of {count} LSPs up"
     # steady state: arrivals spread uniformly over each period, node timers interleaved; each arrival
@@ -244,12 +270,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="decode memo entries (rsvp.wire.model.set_memo_size; default 1048576)")
     parser.add_argument("--no-memory", action="store_true", help="skip the (slow) tracemalloc measurement")
     parser.add_argument("--rss", action="store_true", help="memory as resident-set growth (cheap; for 1M LSPs)")
+    parser.add_argument("--deep", action="store_true",
+                        help="memory as the deep size of the node and the decode memos (for 1M LSPs)")
     parser.add_argument("--summary", action="store_true", help="neighbours speak refresh reduction (Srefresh)")
     args = parser.parse_args(argv)
     print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10} {'sent/R':>8}")
     for count in args.lsps:
         print(f"building {count} LSPs ...", file=sys.stderr)
-        result = run(count, args.refresh, args.memo, not args.no_memory, args.summary, args.rss)
+        result = run(count, args.refresh, args.memo, not args.no_memory, args.summary, args.rss, args.deep)
         print(f"{count:8d} {result['setup_per_s']:10.0f} {result['cpu_share']:15.3f} {result['bytes_per_lsp']:10.0f}"
               f" {result['sent_per_period']:8.0f}")
     return 0
