@@ -68,8 +68,10 @@ CPU = "cpu"  # ledger resource: fractions of one CPU
 MEMORY = "memory"  # ledger resource: bytes
 
 # Measured: `python -m benchmarks.bench_forwarder` (root) puts the built-in netns forwarder at 8-11 us of
-# CPU per packet over a veth, system calls included (BENCHMARKS.md); the larger figure is the default.
-# A Click or ClickOS routelet on Xen should pass its own measured figure.
+# CPU per packet over a veth in bursts, system calls included (BENCHMARKS.md); the larger figure is the
+# default.  A flow slow enough that every packet wakes the forwarder costs 40-73 us a packet
+# (`--gap 0.001`): pass that for such flows, or a routelet is throttled by its own CPU cap (the
+# evaluation does, docs/evaluation.md).  A Click or ClickOS routelet should pass its own measured figure.
 PER_PACKET_COST_S = 11e-6
 # Measured: an idle forwarder process holds about 14 MB (RSS); 16 MiB leaves the headroom a cgroup
 # memory limit needs (a limit below the current usage is refused by the kernel).

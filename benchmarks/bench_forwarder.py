@@ -4,10 +4,12 @@ Two figures, process CPU time (user + system) per forwarded packet:
 
 * ``pipeline``: the graph alone (classify, police, swap, queue, shape) in this process;
 * ``process``: a real forwarder process in a namespace, fed MPLS frames over a
-  veth through AF_PACKET (receive and send syscalls included) -- the number to
-  configure (needs root; skipped otherwise).
+  veth through AF_PACKET (receive and send syscalls included; needs root,
+  skipped otherwise), in bursts (its batched cost) and, with ``--gap``, one
+  frame every GAP seconds: each frame wakes the forwarder, the cost a
+  reserved flow at its own modest rate really has -- the number to configure.
 
-    .venv/bin/python benchmarks/bench_forwarder.py [--packets N]
+    .venv/bin/python benchmarks/bench_forwarder.py [--packets N] [--gap SECONDS]
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def process_cost(packets: int) -> tuple[float, int]:
+def process_cost(packets: int, gap_s: float | None = None) -> tuple[float, int]:
     from pyroute2 import netns
 
     tag = secrets.token_hex(3)
@@ -82,7 +84,9 @@ def process_cost(packets: int) -> tuple[float, int]:
         before = _cpu_seconds(forwarder.pid)
         for i in range(packets):
             sockets[0].send(FRAME)
-            if i % 200 == 199:
+            if gap_s is not None:
+                time.sleep(gap_s)
+            elif i % 200 == 199:
                 time.sleep(0.002)  # stay under the forwarder's receive buffer
         time.sleep(0.5)
         used = _cpu_seconds(forwarder.pid) - before
@@ -101,13 +105,14 @@ def process_cost(packets: int) -> tuple[float, int]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--packets", type=int, default=50_000)
+    parser.add_argument("--gap", type=float, help="seconds between frames (default: bursts of 200)")
     args = parser.parse_args()
     print(f"command: {' '.join([os.path.basename(sys.executable), *sys.argv])}")
     print(f"pipeline: {pipeline_cost(args.packets) * 1e6:.2f} us CPU per packet (graph only, in process)")
     if os.geteuid() != 0:
         print("process: skipped (needs root for namespaces and AF_PACKET)")
         return
-    cost, forwarded = process_cost(args.packets)
+    cost, forwarded = process_cost(args.packets, args.gap)
     print(f"process: {cost * 1e6:.2f} us CPU per packet ({forwarded} forwarded; per_packet_cost_s = {cost:.2e})")
 
 
