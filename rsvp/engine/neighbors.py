@@ -234,12 +234,12 @@ class Neighbors:
             if isinstance(output, (SendAck, SendSrefresh)):
                 interface = self._interface_toward(output.neighbor)
                 if interface is not None:
-                    self._resend(out, output.data, interface, output.neighbor, refresh=isinstance(output, SendSrefresh))
+                    self._resend(output.data, interface, output.neighbor, refresh=isinstance(output, SendSrefresh))
             elif isinstance(output, Retransmit):
                 interface = self._interface_toward(output.neighbor)
                 if interface is not None:
                     self.counters["retransmitted"] += 1
-                    self._resend(out, output.payload, interface, output.neighbor)
+                    self._resend(output.payload, interface, output.neighbor)
             elif isinstance(output, DeliveryFailed):
                 self.counters["reliable delivery failed"] += 1  # Srefresh and NACK take over
             elif isinstance(output, Nacked):

@@ -275,7 +275,7 @@ class Node(Neighbors):
         if self.reliable is not None:
             message = dataclasses.replace(message, flags=self.reliable.flags)  # RFC 2961 section 2
         data = encode(message)
-        self._resend(out, data, interface, destination)
+        self._resend(data, interface, destination)
         return data
 
     def _trigger(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
@@ -297,8 +297,9 @@ class Node(Neighbors):
         reliable.sent(destination, mid, data, self._now)
         return data, mid.message_id
 
-    def _resend(self, out: list[Action], data: bytes, interface: str, destination: IPv4Address,
+    def _resend(self, data: bytes, interface: str, destination: IPv4Address,
                 refresh: bool = False) -> None:
+        """Hand encoded bytes to the outbox (which acks, signs, bundles and paces them) and count them."""
         msg_type = data[1]
         self.outbox.send(data, interface, destination, self._now, msg_type in _ROUTER_ALERT, refresh)
         name = "sent " + type_name(msg_type)
@@ -570,7 +571,7 @@ class Node(Neighbors):
     def _refresh_path(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         lsp.path_refresh_at = NEVER
         if lsp.path_data:
-            self._resend(out, lsp.path_data, lsp.out_interface, lsp.next_hop, refresh=True)  # type: ignore[arg-type]
+            self._resend(lsp.path_data, lsp.out_interface, lsp.next_hop, refresh=True)  # type: ignore[arg-type]
             lsp.path_refresh_at = self._jittered(now)
 
     def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
@@ -738,7 +739,7 @@ class Node(Neighbors):
     def _refresh_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         lsp.resv_refresh_at = NEVER
         if lsp.resv_data and lsp.installed:
-            self._resend(out, lsp.resv_data, lsp.in_interface, lsp.phop, refresh=True)  # type: ignore[arg-type]
+            self._resend(lsp.resv_data, lsp.in_interface, lsp.phop, refresh=True)  # type: ignore[arg-type]
             lsp.resv_refresh_at = self._jittered(now)
 
     def _path_tear(self, event: MessageReceived, now: float, out: list[Action]) -> None:
