@@ -5,7 +5,7 @@ All methods are blocking and serialised by one lock (call them through
 event the engine expects, so the daemon feeds the result straight back::
 
     event = manager.install(action, admission.shares(key), in_interface=ifname, flow=key)
-    engine.handle(event, now)          # LabelInstalled or LabelInstallFailed(handle, reason)
+    engine.handle(event, now)          # LabelInstalled or LabelInstallFailed(handle, reason, 22, value)
     manager.replenish()                # refill the idle pool off the critical path
 
 Installing the same handle again with the same reservation changes nothing;
@@ -24,7 +24,7 @@ from collections.abc import Hashable
 from admission.shares import Shares
 from quasar_glue.backend import Backend, NoBackend
 from quasar_glue.config import GlueConfig
-from quasar_glue.model import GlueError, Routelet, State
+from quasar_glue.model import NO_ROUTELET, TRAFFIC_CONTROL_SYSTEM_ERROR, GlueError, Routelet, State
 from quasar_glue.pool import RouteletPool
 from rsvp.engine.actions import InstallLabel, RemoveLabel
 from rsvp.engine.events import LabelInstalled, LabelInstallFailed
@@ -86,7 +86,7 @@ class RouteletManager:
             try:
                 routelet = self.pool.take()
             except GlueError as error:
-                return LabelInstallFailed(action.handle, str(error))
+                return LabelInstallFailed(action.handle, str(error), TRAFFIC_CONTROL_SYSTEM_ERROR, NO_ROUTELET)
             for field, value in wanted.items():
                 setattr(routelet, field, value)
             routelet.handle, routelet.state = action.handle, State.ASSIGNED
@@ -94,7 +94,7 @@ class RouteletManager:
                 self.backend.assign(routelet)
             except GlueError as error:
                 self._release(routelet)
-                return LabelInstallFailed(action.handle, str(error))
+                return _failed(action.handle, error)
             self.assigned[action.handle] = routelet
             return LabelInstalled(action.handle)
 
@@ -115,7 +115,7 @@ class RouteletManager:
             except GlueError:
                 del self.assigned[handle]
                 self._release(routelet)
-            return LabelInstallFailed(handle, str(error))
+            return _failed(handle, error)
 
     def _release(self, routelet: Routelet) -> None:
         try:
@@ -153,3 +153,7 @@ class RouteletManager:
             self.assigned.clear()
             self.pool.close()
             self.backend.close()
+
+
+def _failed(handle: int, error: GlueError) -> LabelInstallFailed:
+    return LabelInstallFailed(handle, str(error), error.error_code, error.error_value)

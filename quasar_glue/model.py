@@ -11,8 +11,17 @@ from admission.shares import Shares
 from quasar_glue.graph import ForwardingGraph
 
 
+TRAFFIC_CONTROL_SYSTEM_ERROR = 22  # RFC 2205 appendix B: the value is system-specific; ours:
+NO_ROUTELET = 1  # no idle routelet in the pool and none could be started
+NOT_CONFIGURED = 2  # the backend could not configure the routelet (rolled back)
+
+
 class GlueError(Exception):
-    """A reservation could not be realised; ``str(error)`` is the reason reported to the engine."""
+    """A reservation could not be realised; ``str(error)`` is the reason reported to the engine, which
+    fails the reservation with error ``error_code``/``error_value`` (a ResvErr)."""
+
+    error_code = TRAFFIC_CONTROL_SYSTEM_ERROR
+    error_value = NOT_CONFIGURED
 
 
 class State(enum.Enum):

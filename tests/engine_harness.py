@@ -2,7 +2,8 @@
 
 Nodes in a line ``n0 - n1 - ... - n{k-1}``; link i joins n_i (10.0.i.1) and
 n_{i+1} (10.0.i.2).  Messages cross as encoded bytes, delivered in order after
-``delay`` seconds; InstallLabel is answered at once unless ``fail_installs``.
+``delay`` seconds; InstallLabel is answered at once, with a failure (22/7) where ``fail_installs`` holds
+its handle or its (node index, handle).
 Keyword ``options`` go to every node's :class:`~rsvp.engine.NodeConfig` (``refresh_reduction=False``
 for tests about standard refresh).
 """
@@ -72,7 +73,7 @@ class Line(_Network):
                  refresh_s: float = 30.0, **options) -> None:
         super().__init__(delay)
         self.installed: dict[int, dict[int, InstallLabel]] = {}
-        self.fail_installs: set[int] = set()
+        self.fail_installs: set[int | tuple[int, int]] = set()
         self.routes: list[StaticRoutes] = []
         for index in range(size):
             interfaces = []
@@ -111,8 +112,8 @@ class Line(_Network):
                 source = self.nodes[index].config.interface(action.interface).address
                 self._push(self.now + self.delay, (peer, interface, source, action.data, link))
             elif isinstance(action, InstallLabel):
-                if action.handle in self.fail_installs:
-                    self._push(self.now, (index, LabelInstallFailed(action.handle, "planted failure")))
+                if action.handle in self.fail_installs or (index, action.handle) in self.fail_installs:
+                    self._push(self.now, (index, LabelInstallFailed(action.handle, "planted failure", 22, 7)))
                 else:
                     self.installed[index][action.handle] = action
                     self._push(self.now, (index, LabelInstalled(action.handle)))

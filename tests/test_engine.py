@@ -135,13 +135,33 @@ def test_link_down_fails_the_lsp_at_once_and_it_recovers():
     assert line.lsps(0)[0]["state"] == "up"
 
 
-def test_label_install_failure_at_transit():
+def test_label_install_failure_at_the_egress_is_reported_upstream():
     line = Line(3)
-    line.fail_installs.add(1)  # the first handle of every node: the egress pop and the transit swap
+    line.fail_installs.add((2, 1))  # the egress's first install (its pop entry)
     line.handle(0, TunnelAdded(tunnel(line, 2)))
     line.run(0.5)
     assert line.lsps(0)[0]["state"] == "down"
-    assert line.lsps(0)[0]["reason"].startswith("PathErr 24/9")
+    assert line.lsps(0)[0]["reason"] == "PathErr 22/7 from 10.0.1.2"
+    assert line.nodes[2].labels.in_use == set()
+
+
+def test_label_install_failure_at_transit_fails_the_reservation_with_its_error():
+    """RFC 2205 3.5: the transit's routelet cannot be made: ResvErr 22/x toward the receiver, PathErr
+    toward the head, admission and label released; the head's retry then succeeds."""
+    line = Line(3)
+    line.fail_installs.add((1, 1))  # the transit's first install (its swap entry)
+    line.handle(0, TunnelAdded(tunnel(line, 2)))
+    line.run(0.5)
+    transit = line.nodes[1]
+    assert line.lsps(0)[0]["state"] == "down"
+    assert line.lsps(0)[0]["reason"] == "PathErr 22/7 from 10.0.0.2"
+    assert transit.counters["ResvErr 22/7 sent"] == 1
+    assert line.nodes[2].counters["ResvErr received"] == 1
+    assert transit.admission.reserved_bps("down") == 0
+    assert transit.labels.in_use == set()
+    line.run(120.0)  # the head retries with back-off; the next install (handle 2) succeeds
+    assert line.lsps(0)[0]["state"] == "up"
+    assert transit.admission.reserved_bps("down") == pytest.approx(10e6)
 
 
 @pytest.mark.parametrize("count", [50])

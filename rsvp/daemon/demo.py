@@ -28,7 +28,7 @@ from typing import Any
 
 from quasar_glue import GlueConfig
 from rsvp.ctl import tables
-from rsvp.engine import InstallLabel, LabelInstalled, LabelInstallFailed, Node, RemoveLabel
+from rsvp.engine import InstallLabel, LabelInstalled, Node, RemoveLabel
 from rsvp.engine.actions import Action
 from rsvp.engine.config import NodeConfig
 from rsvp.engine.routing import Routes
@@ -68,8 +68,7 @@ class RouteletNode:
         while pending:
             action = pending.pop(0)
             if isinstance(action, InstallLabel):
-                failure = self.backend.install(action)
-                answer = LabelInstalled(action.handle) if failure is None else LabelInstallFailed(action.handle, failure)
+                answer = self.backend.install(action) or LabelInstalled(action.handle)
                 pending.extend(self.node.handle(answer, now))
             elif isinstance(action, RemoveLabel):
                 self.backend.remove(action.handle)

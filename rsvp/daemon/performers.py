@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from quasar_glue import GlueConfig, RouteletManager
 from rsvp.engine.actions import InstallLabel, RemoveLabel
+from rsvp.engine.events import LabelInstallFailed
 
 from .config import DaemonConfig
 
@@ -25,8 +26,8 @@ class RouteletBackend(Protocol):
     name: str
     blocking: bool  # True: the runner calls install/remove in a worker thread
 
-    def install(self, action: InstallLabel) -> str | None:
-        """Realise the entry (a routelet for a reservation); None when done, else the failure reason."""
+    def install(self, action: InstallLabel) -> LabelInstallFailed | None:
+        """Realise the entry (a routelet for a reservation); None when done, else the engine's failure event."""
 
     def remove(self, handle: int) -> None:
         """Remove the entry installed under ``handle``; nothing if there is none."""
@@ -60,7 +61,7 @@ class NoRoutelets:
     def __init__(self) -> None:
         self.entries: dict[int, InstallLabel] = {}
 
-    def install(self, action: InstallLabel) -> str | None:
+    def install(self, action: InstallLabel) -> LabelInstallFailed | None:
         self.entries[action.handle] = action
         return None
 
@@ -91,12 +92,12 @@ class Routelets:
         self.admission = admission
         self.manager.start()
 
-    def install(self, action: InstallLabel) -> str | None:
+    def install(self, action: InstallLabel) -> LabelInstallFailed | None:
         shares = getattr(self.admission, "shares", None)
         granted = shares(action.reservation) if shares is not None and action.reservation is not None else None
         result = self.manager.install(action, granted, in_interface=action.in_interface, flow=action.reservation)
         self.manager.replenish()
-        return getattr(result, "reason", None)
+        return result if isinstance(result, LabelInstallFailed) else None
 
     def remove(self, handle: int) -> None:
         self.manager.remove(RemoveLabel(handle))

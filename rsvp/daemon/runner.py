@@ -161,25 +161,29 @@ class Router:
     async def _realise(self, action: Action) -> LabelInstalled | LabelInstallFailed | None:
         """Carry out one forwarding action; the engine's answer event for an install."""
         if isinstance(action, InstallLabel):
-            failure = await self._backend_call(self.backend.install, action)
-            log = self.log.debug if failure is None else self.log.warning  # per LSP: debug; failures stand out
-            log("label installed" if failure is None else "label install failed", handle=action.handle,
+            answer = await self._backend_call(self.backend.install, action)
+            if isinstance(answer, Exception):  # the glue broke: the engine hears it as a failed install
+                answer = LabelInstallFailed(action.handle, f"{self.backend.name} backend: "
+                                                           f"{type(answer).__name__}: {answer}")
+            log = self.log.debug if answer is None else self.log.warning  # per LSP: debug; failures stand out
+            log("label installed" if answer is None else "label install failed", handle=action.handle,
                 in_label=action.in_label, out_label=action.out_label, interface=action.out_interface,
-                bandwidth_bps=action.bandwidth_bps, reason=failure)
-            return LabelInstalled(action.handle) if failure is None else LabelInstallFailed(action.handle, failure)
+                bandwidth_bps=action.bandwidth_bps, reason=answer and answer.reason,
+                error=answer and f"{answer.error_code}/{answer.error_value}")
+            return answer or LabelInstalled(action.handle)
         await self._backend_call(self.backend.remove, action.handle)
         self.log.debug("label removed", handle=action.handle)
         return None
 
     async def _backend_call(self, function: Callable[..., Any], *args: Any) -> Any:
-        """Call the backend (in a worker thread if it blocks); an exception becomes a failure reason."""
+        """Call the backend (in a worker thread if it blocks); an exception is logged and returned."""
         try:
             if self.backend.blocking:
                 return await trio.to_thread.run_sync(function, *args)
             return function(*args)
-        except Exception as exc:  # the glue failed: the engine hears it as a failed install
+        except Exception as exc:
             self.log.exception("routelet backend failed", backend=self.backend.name)
-            return f"{self.backend.name} backend: {type(exc).__name__}: {exc}"
+            return exc
 
     async def _receive_task(self) -> None:
         while True:

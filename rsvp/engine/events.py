@@ -62,8 +62,18 @@ class LabelInstalled:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class LabelInstallFailed:
+    """The forwarding entry could not be realised; nothing of it is left in place.
+
+    ``error_code``/``error_value``: the RFC 2205 appendix B error the
+    reservation fails with, by default 22 "Traffic Control System error"
+    (the value is system-specific: :mod:`quasar_glue.model` lists the
+    glue's); a performer may answer 21/x "Traffic Control error" instead.
+    """
+
     handle: int
     reason: str
+    error_code: int = 22
+    error_value: int = 0
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

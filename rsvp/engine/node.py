@@ -163,7 +163,7 @@ class Node(Neighbors):
         elif isinstance(event, LabelInstalled):
             self._installed(event.handle, now, out)
         elif isinstance(event, LabelInstallFailed):
-            self._install_failed(event.handle, event.reason, now, out)
+            self._install_failed(event, now, out)
         elif isinstance(event, LinkDown):
             self._link_down(event.interface, now, out)
         elif isinstance(event, LinkUp):
@@ -581,6 +581,13 @@ class Node(Neighbors):
         self._send(out, messages.path_err(session, sender, tspec, node, code, value), event.interface, event.source)
         self.counters[f"PathErr {code}/{value} sent"] += 1
 
+    def _resv_err_downstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
+        """ResvErr toward the receiver for the reservation of a transit LSP (RFC 2205 section 3.5)."""
+        node = self._address(lsp.out_interface)  # type: ignore[arg-type]
+        self._send(out, messages.resv_err(lsp, node, node, code, value), lsp.out_interface,
+                   lsp.next_hop)  # type: ignore[arg-type]
+        self.counters[f"ResvErr {code}/{value} sent"] += 1
+
     def _error_upstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
         """PathErr to the previous hop of an LSP this node holds state for."""
         node = self._address(lsp.in_interface)  # type: ignore[arg-type]
@@ -608,9 +615,7 @@ class Node(Neighbors):
                 self.counters["drop: Resv without an MPLS LABEL"] += 1
                 continue
             if label.label >= 1 << 20:  # not a 20-bit MPLS label (RFC 3032): 24/6 Unacceptable label value
-                node = self._address(lsp.out_interface)  # type: ignore[arg-type]
-                self._send(out, messages.resv_err(lsp, node, node, ROUTING_PROBLEM, UNACCEPTABLE_LABEL),
-                           lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+                self._resv_err_downstream(lsp, ROUTING_PROBLEM, UNACCEPTABLE_LABEL, out)
                 continue
             lsp.resv_lifetime_s = self._lifetime(refresh_ms)
             self._keep_resv(lsp, now)
@@ -645,9 +650,7 @@ class Node(Neighbors):
                 self._ingress_down(lsp, f"admission failed {rejected.error_code}/{rejected.error_value}: "
                                    f"{rejected.reason}", now, out)
                 return
-            node = self._address(lsp.out_interface)  # type: ignore[arg-type]
-            self._send(out, messages.resv_err(lsp, node, node, rejected.error_code, rejected.error_value),
-                       lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
+            self._resv_err_downstream(lsp, rejected.error_code, rejected.error_value, out)
             self._error_upstream(lsp, rejected.error_code, rejected.error_value, out)
             lsp.out_label = None
             return
@@ -668,9 +671,7 @@ class Node(Neighbors):
         if lsp.role == "ingress":
             self._ingress_down(lsp, "preempted by a higher-priority LSP", now, out)
             return
-        node = self._address(lsp.out_interface)  # type: ignore[arg-type]
-        self._send(out, messages.resv_err(lsp, node, node, SERVICE_PREEMPTED, 0), lsp.out_interface,
-                   lsp.next_hop)  # type: ignore[arg-type]
+        self._resv_err_downstream(lsp, SERVICE_PREEMPTED, 0, out)
         self._error_upstream(lsp, SERVICE_PREEMPTED, 0, out)
         self._unreserve(lsp, out)
         lsp.out_label, lsp.resv_rro = None, ()
@@ -712,17 +713,30 @@ class Node(Neighbors):
             return
         self._send_resv(lsp, now, out)
 
-    def _install_failed(self, handle: int, reason: str, now: float, out: list[Action]) -> None:
-        lsp = self._by_handle.pop(handle, None)
+    def _install_failed(self, event: LabelInstallFailed, now: float, out: list[Action]) -> None:
+        """The data plane could not realise the reservation (a routelet, a forwarding entry).
+
+        RFC 2205 section 3.5 / appendix B: the reservation fails with the
+        event's Traffic Control error (21/x, 22/x), reported in a ResvErr
+        toward the receiver and, so the head learns at once rather than by
+        the missing Resv, a PathErr toward the sender; whatever the node held
+        for it (admission, label) is released and a later Resv tries again.
+        """
+        lsp = self._by_handle.pop(event.handle, None)
         if lsp is None:
             return
         lsp.handle = None
-        self._forget(lsp, "resv_seen")
         self.counters["label install failed"] += 1
+        code, value = event.error_code, event.error_value
         if lsp.role == "ingress":
-            self._ingress_down(lsp, f"label install failed: {reason}", now, out)
+            self._ingress_down(lsp, f"install failed {code}/{value}: {event.reason}", now, out)
             return
-        self._error_upstream(lsp, ROUTING_PROBLEM, LABEL_ALLOCATION_FAILURE, out)
+        if lsp.role == "transit":
+            self._resv_err_downstream(lsp, code, value, out)
+        self._error_upstream(lsp, code, value, out)
+        self._unreserve(lsp, out)
+        if lsp.role == "transit":
+            lsp.out_label, lsp.resv_rro = None, ()
 
     def _send_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         address = self._address(lsp.in_interface)  # type: ignore[arg-type]
