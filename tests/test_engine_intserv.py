@@ -88,6 +88,28 @@ def test_unicast_ff_reservation_is_made_hop_by_hop_and_confirmed():
     json.dumps([node.snapshot() for node in line.nodes])  # plain data
 
 
+def test_state_limits_count_classic_senders_with_lsps():
+    """NodeConfig.max_state_per_neighbor bounds path state blocks of both kinds: a second sender from
+    the same previous hop is refused with PathErr 2/4 (RFC 2750), and fits once the first has gone."""
+    line = Line(3, max_state_per_neighbor=1)
+    first, second = (IntServSession(line.address(2), 17, port) for port in (5000, 5001))
+    line.handle(0, SenderAdded(first, 4000, TrafficSpec(2e6)))
+    line.run(0.5)
+    line.handle(0, SenderAdded(second, 4001, TrafficSpec(2e6)))
+    line.run(1.0)
+    transit = line.nodes[1]
+    assert [s["destination_port"] for s in line.nodes[1].snapshot()["sessions"]] == [5000]
+    assert transit.counters["intserv PathErr 2/4 sent"] >= 1 and transit.counters["intserv state limit reached"] >= 1
+    errors = {s["destination_port"]: s["senders"][0]["error"] for s in line.nodes[0].snapshot()["sessions"]}
+    assert errors[5000] is None and errors[5001].startswith("PathErr 2/4")
+    line.handle(0, SenderRemoved(first, 4000))
+    line.run(1.5)
+    assert transit.limits.total == 0
+    line.run(40.0)  # the refused sender's next refresh is accepted
+    assert [s["destination_port"] for s in line.nodes[1].snapshot()["sessions"]] == [5001]
+    assert transit.limits.total == 1
+
+
 def test_refreshes_keep_state_without_new_admission_work():
     line = Line(3)
     unicast = IntServSession(line.address(2), 17, 5000)

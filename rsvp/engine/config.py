@@ -81,9 +81,9 @@ class NodeConfig:
     # wall-clock time minus the ``now`` the node is handed: integrity sequence numbers and key lifetimes
     # are wall time (RFC 2747 section 3.2), so that numbers keep increasing across restarts
     wall_clock_offset_s: float = 0.0
-    # overload protection (None: off).  The state limits count LSP path state blocks (in all, and per
-    # previous hop); an RSVP-TE reservation needs its LSP's path state, so they bound reservations too.
-    # Classic RSVP sessions (rsvp.engine.intserv) are not limited.
+    # overload protection (None: off).  The state limits count path state blocks (LSPs and classic RSVP
+    # senders, in all and per previous hop); a reservation needs its path state, so they bound
+    # reservations too.
     receive_per_interface: Rate | None = DEFAULT_RECEIVE_PER_INTERFACE
     receive_per_neighbor: Rate | None = DEFAULT_RECEIVE_PER_NEIGHBOR
     pacing: Rate | None = DEFAULT_PACING

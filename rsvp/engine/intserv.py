@@ -305,6 +305,13 @@ class IntServ:
         if psb is not None and psb.local:
             self._drop("Path for a local sender")
             return
+        limits = self.node.limits
+        if psb is None and limits is not None:  # a new path state block: the node's state limits hold
+            rejected = limits.allow_new(hop.address)
+            if rejected is not None:
+                self._count("state limit reached")
+                self._path_error(event, session, template, tspec, rejected.error_code, out, rejected.error_value)
+                return
         if s is None:
             s = Session(key, session)
         routes = self._routes(s, sender[0], event.interface)
@@ -317,6 +324,11 @@ class IntServ:
         new = psb is None
         if psb is None:
             psb = s.psbs[sender] = Psb(sender, template, tspec)
+            if limits is not None:
+                limits.added(hop.address)
+        elif limits is not None and psb.phop != hop.address:
+            limits.removed(psb.phop)
+            limits.added(hop.address)
         self._schedule(PATH_EXPIRY, (key, sender), now + self._lifetime(message))
         changed = new or (psb.tspec, psb.adspec, psb.phop, psb.lih, psb.in_interface, psb.routes, psb.forward) != \
             (tspec, adspec, hop.address, hop.logical_interface_handle, event.interface, routes, forward) \
@@ -336,10 +348,11 @@ class IntServ:
         return any(port != key[2] and (port == 0 or key[2] == 0) for port in ports)
 
     def _path_error(self, event: MessageReceived, session: Any, template: Any, tspec: Any, code: int,
-                    out: list[Action]) -> None:
+                    out: list[Action], value: int = 0) -> None:
         node = self._address(event.interface)
-        self._send(out, messages.path_err(session, template, tspec, node, code, 0), event.interface, event.source)
-        self._count(f"PathErr {code}/0 sent")
+        self._send(out, messages.path_err(session, template, tspec, node, code, value), event.interface,
+                   event.source)
+        self._count(f"PathErr {code}/{value} sent")
 
     def _update_psb(self, s: Session, psb: Psb, routes: tuple[Route, ...], now: float, out: list[Action]) -> None:
         """Path state new or changed: tear interfaces the sender no longer routes to, send Paths, and
@@ -386,6 +399,8 @@ class IntServ:
                                  psb.template, psb.tspec)
             self._send(out, tear, route.interface, route.next_hop)
         del s.psbs[psb.sender]
+        if psb.phop is not None and self.node.limits is not None:
+            self.node.limits.removed(psb.phop)
         self._cancel(PATH_REFRESH, (s.key, psb.sender))
         self._cancel(PATH_EXPIRY, (s.key, psb.sender))
         self._prune(s)
