@@ -86,9 +86,8 @@ def render(graph: ForwardingGraph, name: str = "routelet") -> str:
         ttls = range(2, 256)
         lines.append("ttl :: Classifier(" + ", ".join(f"17/{t:02x}" for t in ttls) + ");")
         lines.append(f"mac :: EtherRewrite({src}, {dst}); pol[0] -> ttl; mac -> q;")
-        for port, t in enumerate(ttls):
-            entry = LabelEntry(graph.out_label, 0, True, t - 1).pack()
-            lines.append(f"ttl[{port}] -> StoreData(14, {_hex(entry)}) -> mac;")
+        head = _hex(LabelEntry(graph.out_label, 0, True, 0).pack()[:3])[:-1]  # label, TC, S: all but the TTL
+        lines.extend(f"ttl[{port}] -> StoreData(14, {head} {t - 1:02x}>) -> mac;" for port, t in enumerate(ttls))
     elif graph.operation == "push":
         entry = LabelEntry(graph.out_label, 0, True, PUSH_TTL).pack()
         lines.append(

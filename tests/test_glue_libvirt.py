@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import secrets
+import threading
 import xml.etree.ElementTree as ET
 from ipaddress import IPv4Address
 
@@ -13,10 +14,12 @@ from admission.shares import Shares
 from quasar_glue import domain_xml
 from quasar_glue.config import GlueConfig
 from quasar_glue.manager import RouteletManager
+from quasar_glue.model import GlueError
 from rsvp.engine.actions import InstallLabel, RemoveLabel
 from rsvp.engine.events import LabelInstalled, LabelInstallFailed
 
 libvirt = pytest.importorskip("libvirt", reason="libvirt-python is not installed")
+from quasar_glue.libvirt_backend import LibvirtBackend  # noqa: E402 (needs libvirt-python)
 
 NEXT_HOP = IPv4Address("192.0.2.2")
 
@@ -120,3 +123,97 @@ def test_pool_resize_and_reconcile_orphans(manager):
 def test_unknown_backend_is_refused():
     with pytest.raises(ValueError, match="unknown routelet backend"):
         RouteletManager(GlueConfig(backend="vmware"))
+
+
+# -- the pool is refilled and trimmed off the install and release paths ---------------------------
+
+def idle_names(manager: RouteletManager) -> list[str]:
+    return [r["name"] for r in manager.snapshot() if r["state"] == "idle"]
+
+
+def test_replenish_refills_in_the_background_and_release_trims_the_surplus(manager):
+    assert manager.install(InstallLabel(1, 1001, 2002, "eth1", NEXT_HOP, 2e6), shares()) == LabelInstalled(1)
+    assert len(idle_names(manager)) == 1
+    manager.replenish(wait=True)  # as rsvpd does after each install (without waiting)
+    assert len(idle_names(manager)) == 2 and len(manager.backend.existing()) == 3
+    manager.remove(RemoveLabel(1))  # the pool is full: the released domain is surplus, stopped by the thread
+    manager.replenish(wait=True)
+    assert len(idle_names(manager)) == 2 and len(manager.backend.existing()) == 2
+    assert manager.refill_error is None
+
+
+class SlowStart:
+    """A libvirt backend whose ``create`` waits for ``go`` (a domain that takes long to boot)."""
+
+    def __init__(self, backend) -> None:
+        self.backend, self.go, self.started = backend, threading.Event(), threading.Event()
+        self.name, self.concurrent_create, self.fail = backend.name, backend.concurrent_create, None
+
+    def create(self, routelet) -> None:
+        self.started.set()
+        assert self.go.wait(30)
+        if self.fail:
+            raise GlueError(self.fail)
+        self.backend.create(routelet)
+
+    def __getattr__(self, name):
+        return getattr(self.backend, name)
+
+
+@pytest.fixture
+def slow_manager():
+    """A started manager (pool of 2) on its own connection, its backend's create held from now on."""
+    config = GlueConfig(backend="libvirt", pool_size=2, name_prefix=f"qls{secrets.token_hex(3)}",
+                        static_neighbours={str(NEXT_HOP): "02:00:00:00:00:02"})
+    slow = SlowStart(LibvirtBackend(config))
+    slow.go.set()
+    manager = RouteletManager(config, slow)
+    manager.start()
+    slow.go.clear()
+    yield manager, slow
+    slow.go.set()
+    manager.close()
+
+
+def test_an_install_does_not_wait_for_a_routelet_being_started(slow_manager):
+    glue, slow = slow_manager
+    assert glue.install(InstallLabel(1, 1001, 2002, "eth1", NEXT_HOP, 2e6), shares()) == LabelInstalled(1)
+    glue.replenish()  # returns at once: the refill thread is now held starting a domain
+    assert slow.started.wait(10)
+    # meanwhile the lock is free: another install takes the last idle routelet, a release comes back
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(
+        glue.install(InstallLabel(2, 1003, 2004, "eth1", NEXT_HOP, 2e6), shares())))
+    second.start()
+    second.join(5)
+    assert answers == [LabelInstalled(2)], "the install waited for the routelet being started"
+    glue.remove(RemoveLabel(1))
+    assert [r["state"] for r in glue.snapshot()] == ["assigned", "idle"]
+    slow.go.set()
+    glue.replenish(wait=True)
+    assert [r["state"] for r in glue.snapshot()] == ["assigned", "idle", "idle"]
+
+
+def test_a_failed_refill_is_recorded_and_retried(slow_manager):
+    glue, slow = slow_manager
+    glue.install(InstallLabel(1, 1001, 2002, "eth1", NEXT_HOP, 2e6), shares())
+    slow.go.set()
+    slow.fail = "libvirt: out of memory"
+    with pytest.raises(GlueError, match="out of memory"):
+        glue.replenish(wait=True)
+    assert glue.refill_error == "libvirt: out of memory" and len(idle_names(glue)) == 1
+    slow.fail = None
+    glue.replenish(wait=True)  # the thread survived the failure
+    assert glue.refill_error is None and len(idle_names(glue)) == 2
+
+
+def test_close_waits_for_a_routelet_being_started_and_removes_it(slow_manager, manager):
+    glue, slow = slow_manager
+    glue.install(InstallLabel(1, 1001, 2002, "eth1", NEXT_HOP, 2e6), shares())
+    glue.replenish()
+    assert slow.started.wait(10)
+    threading.Timer(0.2, slow.go.set).start()
+    glue.close()  # joins the thread: the domain it was starting is stopped too
+    prefix = glue.config.name_prefix + "-"
+    # test:///default is one host for every connection in the process: look through another one
+    assert not [d.name() for d in manager.backend.conn.listAllDomains() if d.name().startswith(prefix)]

@@ -38,7 +38,7 @@ from rsvp.sim.topology import Topology
 from .performers import NoRoutelets, RouteletBackend, Routelets
 from .policies import CountingAdmission, ledger, make_admission
 
-ROUTER_RESOURCES = {"quasar": {"cpus": 4.0, "memory_bytes": 4 << 30}}  # policy options of the demo's routers
+ROUTER_RESOURCES = {"quasar": {"cpus": 8.0, "memory_bytes": 4 << 30}}  # policy options of the demo's routers
 
 SCENARIO = Path(__file__).with_name("demo.toml")  # the story as a simulator scenario
 
