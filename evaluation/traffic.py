@@ -89,11 +89,14 @@ def probe_offset(frame: bytes | bytearray | memoryview, length: int) -> int | No
 
 
 def send(device: str, frame: bytearray, offset: int, flow: int, rate_pps: float, start_at: float,
-         duration_s: float) -> dict:
+         duration_s: float, stride: int = 1, phase: int = 0) -> dict:
     """Send ``frame`` at ``rate_pps`` from monotonic ``start_at`` for ``duration_s``; what was really sent.
 
     Paced by the schedule (packet k is due at start + k / rate): a late
-    wake-up sends what is due, at most MAX_CATCH_UP back to back.
+    wake-up sends what is due, at most MAX_CATCH_UP back to back.  One flow
+    faster than one process can send is shared by ``stride`` senders, each
+    at rate / stride: sender ``phase`` numbers its k-th packet
+    ``phase + k * stride``.
     """
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, 0)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4 << 20)
@@ -108,7 +111,7 @@ def send(device: str, frame: bytearray, offset: int, flow: int, rate_pps: float,
             now = time.monotonic()
             due = min(total, int((now - start_at) * rate_pps) + 1) - sent - errors
             for _ in range(min(due, MAX_CATCH_UP)):
-                PROBE.pack_into(frame, offset, MAGIC, flow, sent + errors, time.monotonic_ns())
+                PROBE.pack_into(frame, offset, MAGIC, flow, phase + (sent + errors) * stride, time.monotonic_ns())
                 try:
                     sock.send(frame)
                     sent += 1
@@ -177,6 +180,8 @@ def main(argv: list[str] | None = None) -> None:
     rate.add_argument("--rate-pps", type=float, help="frames per second")
     sender.add_argument("--start-at", type=float, help="CLOCK_MONOTONIC seconds (default: now)")
     sender.add_argument("--duration", type=float, default=3.0)
+    sender.add_argument("--stride", type=int, default=1, help="senders sharing this flow (each at its rate)")
+    sender.add_argument("--phase", type=int, default=0, help="this sender's place among them, 0..stride-1")
     receiver = commands.add_parser("sink", help="record probes until a deadline")
     receiver.add_argument("device")
     receiver.add_argument("--until", type=float, required=True, help="CLOCK_MONOTONIC seconds")
@@ -187,7 +192,7 @@ def main(argv: list[str] | None = None) -> None:
                                     40000 + args.flow)
         pps = args.rate_pps or args.rate_bps / (8 * args.size)
         start = time.monotonic() if args.start_at is None else args.start_at
-        summary = send(args.device, frame, offset, args.flow, pps, start, args.duration)
+        summary = send(args.device, frame, offset, args.flow, pps, start, args.duration, args.stride, args.phase)
     else:
         summary = sink(args.device, args.until, args.out, sys.stdin)
     json.dump(summary, sys.stdout)
