@@ -50,9 +50,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--parent-cpu-shares", type=int, metavar="N",
                         help="quasar: set the cpu.shares of the cgroup holding every routelet to N (default: leave "
                              "the glue's default, 1024; the CPU admission hands out, 1.5 CPUs, is 153600)")
-    parser.add_argument("--deep-shaper", action="store_true",
-                        help="userspace (a diagnostic): shape each flow with its policer's depth b instead of one "
-                             "frame, as the routelets do")
     parser.add_argument("--report-only", action="store_true",
                         help="run nothing: remake summary, aggregates, tables and plots from OUT/runs")
     args = parser.parse_args(argv)
@@ -71,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - began:6.1f} s] {describe(run)}", flush=True)
 
     options = {"per_packet_cost_s": args.per_packet_cost, "repeat": args.repeat, "progress": progress,
-               "parent_cpu_shares": args.parent_cpu_shares, "deep_shaper": args.deep_shaper}
+               "parent_cpu_shares": args.parent_cpu_shares}
     if args.mode:
         options["modes"] = tuple(args.mode)
     for name in args.only or list(EXPERIMENTS):

@@ -133,14 +133,12 @@ class Testbed:
     """Build with ``Testbed(mode, flows, link_bps)``; use as a context manager or call :meth:`close`."""
 
     def __init__(self, mode: str, flows: list[Flow], link_bps: float, tag: str | None = None,
-                 per_packet_cost_s: float = PER_PACKET_COST_S, parent_cpu_shares: int | None = None,
-                 deep_shaper: bool = False) -> None:
+                 per_packet_cost_s: float = PER_PACKET_COST_S, parent_cpu_shares: int | None = None) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}")
         self.mode, self.flows, self.link_bps = mode, flows, link_bps
         self.per_packet_cost_s = per_packet_cost_s
         self.parent_cpu_shares = parent_cpu_shares  # None: the routelets' parent cgroup as the glue leaves it
-        self.deep_shaper = deep_shaper  # userspace: shape with the policer's depth b, not one frame (a diagnostic)
         self.tag = tag or secrets.token_hex(2)
         self.sender, self.router = f"ev{self.tag}s", f"ev{self.tag}r"
         self.receivers = {1: f"ev{self.tag}c1", 2: f"ev{self.tag}c2"}
@@ -357,9 +355,6 @@ class Testbed:
             routelet = Routelet("shared", "userspace", in_label=1000 + flow.flow_id, out_label=2000 + flow.flow_id,
                                 bandwidth_bps=flow.reserved_bps, shares=shares)
             graph = graph_for(routelet, GlueConfig(), macs[flow.egress], RECEIVER_MACS[flow.egress])
-            if self.deep_shaper:
-                graph = dataclasses.replace(graph, shape_burst_bytes=max(graph.shape_burst_bytes,
-                                                                         graph.police_burst_bytes))
             graphs.append(json.loads(graph.to_json()))
             self.labels[flow.name] = 1000 + flow.flow_id
             self.reservations[flow.name] = {"routelet": "shared", "out_label": 2000 + flow.flow_id,

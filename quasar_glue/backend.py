@@ -46,9 +46,13 @@ def graph_for(routelet: Routelet, config: GlueConfig, src_mac: str, dst_mac: str
     """The forwarding graph of the reservation in ``routelet``.
 
     With Shares: police to (R or r, b), queue ``queue_bytes``, shape to the
-    reserved rate with a burst of one maximum packet M.  Without (bandwidth
-    only): police and shape to ``bandwidth_bps`` with the configured default
-    depth; a zero rate (best effort) is neither policed nor shaped.
+    reserved rate with the policer's depth b (at least one maximum packet M):
+    what leaves conforms to the TSpec that the next hop polices, and a backlog
+    left by a scheduling hiccup drains at once (with a depth of one packet it
+    stood for as long as the flow kept sending at exactly R).  Without
+    (bandwidth only): police and shape to ``bandwidth_bps`` with the
+    configured default depth; a zero rate (best effort) is neither policed
+    nor shaped.
     """
     shares = routelet.shares
     if shares is not None:
@@ -60,7 +64,7 @@ def graph_for(routelet: Routelet, config: GlueConfig, src_mac: str, dst_mac: str
     return ForwardingGraph(
         in_label=routelet.in_label, out_label=routelet.out_label,
         police_rate_bps=rate, police_burst_bytes=burst, queue_bytes=queue,
-        shape_rate_bps=rate, shape_burst_bytes=max(packet, ETH_MAX_FRAME), src_mac=src_mac, dst_mac=dst_mac)
+        shape_rate_bps=rate, shape_burst_bytes=max(burst, packet, ETH_MAX_FRAME), src_mac=src_mac, dst_mac=dst_mac)
 
 
 class NoBackend:
