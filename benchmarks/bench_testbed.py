@@ -16,6 +16,12 @@ before its first Path:
   time from the SIGHUP until ``show lsps`` at A has all of them up (polled
   every 50 ms).
 
+With ``--hops``, tcpdump also listens on B ``to-C`` and C ``to-D`` and the
+latency is split by hop: how long each router held the Path or the Resv (its
+wake-up, the engine and the send), from the wire timestamps either side.
+The load average is printed: the VM's two cores are shared, and other work
+running at the same time moves these figures by a millisecond.
+
 Issue 6 targets: <= 2 ms per LSP end to end, >= 1,000 LSPs/s.
 """
 
@@ -80,6 +86,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=20, help="tunnels set up one at a time (latency)")
     parser.add_argument("--lsps", type=int, default=1000, help="tunnels loaded at once (rate)")
+    parser.add_argument("--hops", action="store_true", help="also capture on B to-C and C to-D: time per hop")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench_testbed: skipped, needs root (network namespaces, raw sockets)")
@@ -88,6 +95,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="bench-testbed-"))
     bed = Testbed(scenario, f"bt{os.getpid() % 100000}", work / "run", log_level="warning", hello_interval_s=hello)
     capture = work / "a.pcap"
+    links = [("A", "to-B", capture)] + ([("B", "to-C", work / "b.pcap"), ("C", "to-D", work / "c.pcap")]
+                                        if args.hops else [])
     tail = str(scenario.node("D").router_id)
 
     def head(name: str | None = None) -> list[dict]:
@@ -96,11 +105,13 @@ def main() -> None:
 
     try:
         bed.build()
-        tcpdump = subprocess.Popen(["ip", "netns", "exec", bed.namespace("A"), "tcpdump", "--immediate-mode", "-U",
-                                    "-B", "65536", "-i", "to-B", "-w", str(capture), "ip proto 46"],
-                                   stderr=subprocess.PIPE)
+        dumps = []
+        for node, interface, path in links:
+            dumps.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), "tcpdump", "--immediate-mode",
+                                           "-U", "-B", "65536", "-i", interface, "-w", str(path), "ip proto 46"],
+                                          stderr=subprocess.PIPE))
+            assert dumps[-1].stderr is not None and b"listening on" in dumps[-1].stderr.readline()
         try:
-            assert tcpdump.stderr is not None and b"listening on" in tcpdump.stderr.readline()
             bed.start()
             wait("a-d up", lambda: head("a-d")[0]["state"] == "up", 10)
             latency_ids = []
@@ -122,20 +133,31 @@ def main() -> None:
             rate_ids = [l["tunnel_id"] for l in head() if l["name"].startswith("rate")]
             time.sleep(0.2)
         finally:
-            tcpdump.send_signal(signal.SIGINT)
-            tcpdump.wait(5)
+            for tcpdump in dumps:
+                tcpdump.send_signal(signal.SIGINT)
+                tcpdump.wait(5)
     finally:
         bed.down()
     paths, resvs = first_seen(capture)
-    capture.unlink()
+    downstream = [first_seen(path) for _, _, path in links[1:]]
+    for _, _, path in links:
+        path.unlink()
     latencies = [resvs[t] - paths[t] for t in latency_ids]
     span = max(resvs[t] for t in rate_ids) - min(paths[t] for t in rate_ids)
     print(f"bench_testbed: {platform.node()} {platform.machine()}, {os.cpu_count()} CPUs, "
-          f"Python {sys.version.split()[0]}, Hello {hello} s; tcpdump at A to-B")
+          f"Python {sys.version.split()[0]}, Hello {hello} s; tcpdump at A to-B; "
+          f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"setup latency, one LSP (Path out -> Resv in at A):  {summary(latencies)}   target <= 2 ms")
     print(f"setup rate, {args.lsps} LSPs on one SIGHUP: first Path -> last Resv {span:.3f} s = "
           f"{args.lsps / span:,.0f} LSPs/s   target >= 1,000/s")
     print(f"  SIGHUP -> all up in show lsps: {all_up_s:.3f} s = {args.lsps / all_up_s:,.0f} LSPs/s")
+    if downstream:
+        (b_paths, b_resvs), (c_paths, c_resvs) = downstream
+        hops = {"B holds the Path": (paths, b_paths), "C holds the Path": (b_paths, c_paths),
+                "D: Path in, Resv out": (c_paths, c_resvs), "C holds the Resv": (c_resvs, b_resvs),
+                "B holds the Resv": (b_resvs, resvs)}
+        for name, (before, after) in hops.items():
+            print(f"  {name:22} {summary([after[t] - before[t] for t in latency_ids])}")
 
 
 if __name__ == "__main__":

@@ -50,7 +50,10 @@ class RecordingTransport:
         self.sent.append(action)
         self.counters["sent"] += 1
 
-    async def receive(self) -> Any:
+    def receive_nowait(self) -> Any:
+        return None
+
+    async def wait_readable(self) -> None:
         await trio.sleep_forever()
 
     def close(self) -> None:
@@ -218,3 +221,39 @@ def test_control_protocol_errors(tmp_path: Path) -> None:
         await control.bind(path).aclose()
 
     trio.run(rebind)
+
+
+def test_lsp_state_changes_are_logged_once(tmp_path: Path) -> None:
+    """The watch task's comparison: an LSP seen first, then unchanged (nothing logged), then gone; above
+    level info nothing is compared."""
+    import dataclasses
+    import io
+
+    from rsvp.engine.events import TunnelAdded, TunnelRemoved
+
+    sock, config_path = tmp_path / "ctl.sock", tmp_path / "rsvpd.toml"
+    write_config(config_path, sock, free_port(), TUNNEL_T1)
+    config = load(config_path)
+    node_config = config.node_config(STATE.addresses)
+    routes = KernelRoutes(frozenset({"eth0"}), STATE)
+    admission = make_admission("bandwidth", node_config.interfaces)
+    node = Node(node_config, routes, random.Random(1), admission)
+    stream = io.StringIO()
+    logs.configure("json", "info", stream)  # before the router binds its logger
+    router = Router(dataclasses.replace(config, log_level="info"), config_path, node, routes, RecordingTransport(),
+                    NoRoutelets(), admission, lambda: STATE)  # type: ignore[arg-type]
+    try:
+        node.handle(TunnelAdded(config.tunnels[0].tunnel(1)), 0.0)
+        router._log_lsp_changes()
+        router._log_lsp_changes()
+        node.handle(TunnelRemoved("t1"), 1.0)
+        router._log_lsp_changes()
+        records = [json.loads(line) for line in stream.getvalue().splitlines()]
+        assert [(r["event"], r["lsp"]) for r in records] == [("lsp down", "t1"), ("lsp gone", "t1")]
+        assert records[0]["role"] == "ingress" and records[0]["reason"] == "signalling"
+        router.config = dataclasses.replace(router.config, log_level="warning")
+        node.handle(TunnelAdded(config.tunnels[0].tunnel(2)), 2.0)
+        router._log_lsp_changes()
+        assert router._lsp_states == {} and len(stream.getvalue().splitlines()) == 2
+    finally:
+        logs.configure("console", "warning")

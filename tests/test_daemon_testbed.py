@@ -154,3 +154,24 @@ def test_killed_transit_router_fails_the_lsp_by_hello(testbed: Namespaces) -> No
     testbed.start_router("B")
     wait_for("a-d up again", lambda: head_lsp(testbed, "a-d")["state"] == "up", 15)
     assert [l["role"] for l in lsps(testbed, "B")] == ["transit"]
+
+
+def test_sigterm_of_a_transit_router_leaves_no_state_on_its_neighbours(testbed: Namespaces) -> None:
+    """SIGTERM C (transit between B and D): it sends ResvTear to B and PathTear to D before it exits, so
+    B and D drop the LSP at once, long before Hello (1 s x 3.5) or refresh timeouts could tell them, and
+    the head has it down for the ResvTear (it retries after 1 s; by then C is gone)."""
+    testbed.start()
+    wait_for("a-d up", lambda: head_lsp(testbed, "a-d")["state"] == "up")
+    assert [l["role"] for l in lsps(testbed, "B")] == ["transit"] and [l["role"] for l in lsps(testbed, "D")] == ["egress"]
+    pid = testbed.pid("C")
+    assert pid is not None
+    stopped = time.monotonic()
+    os.kill(pid, signal.SIGTERM)
+    deadline = stopped + 0.9  # before the head's first retry (1 s after it hears the tear)
+    while lsps(testbed, "B") or lsps(testbed, "D"):
+        assert time.monotonic() < deadline, ("state left on B or D", lsps(testbed, "B"), lsps(testbed, "D"))
+        time.sleep(0.02)
+    cleared = time.monotonic() - stopped
+    assert cleared < HELLO_MISSES * 1.0 / 2, cleared
+    assert "ResvTear" in (head_lsp(testbed, "a-d")["reason"] or ""), head_lsp(testbed, "a-d")
+    assert testbed.processes["C"].wait(5) == 0  # graceful: exit status 0 within seconds

@@ -1,23 +1,33 @@
-"""The raw transport's IP-level encoding and decoding (no sockets): Router Alert, TTL, PKTINFO."""
+"""The raw transport's IP-level encoding and decoding: Router Alert, TTL, PKTINFO (no sockets); and, as root,
+the received IP TTL over a real raw socket."""
 
 from __future__ import annotations
 
+import os
 import socket
 import struct
+import subprocess
+import time
 from ipaddress import IPv4Address
 
 import pytest
+from pyroute2 import netns
 
 from rsvp.daemon.transport import (
     IP_PKTINFO,
     IP_RETOPTS,
     IP_TTL,
+    IPPROTO_RSVP,
     ROUTER_ALERT_OPTION,
+    Datagram,
     Dropped,
+    RawTransport,
     has_router_alert,
+    open_socket,
     parse_datagram,
     send_ancillary,
 )
+from rsvp.engine.actions import Send
 
 PAYLOAD = bytes.fromhex("10010000ff000008")  # an RSVP common header, nothing else
 
@@ -86,3 +96,42 @@ def test_parse_datagram_drops(packet: bytes, ancillary: list[tuple[int, int, byt
     with pytest.raises(Dropped) as caught:
         parse_datagram(packet, ancillary, names)
     assert caught.value.reason == reason
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root (raw sockets in a network namespace of its own)")
+def test_raw_transport_reports_the_received_ip_ttl() -> None:
+    """Over a real raw socket (loopback of a fresh namespace): the TTL the engine is handed is the IP TTL
+    the datagram arrived with, Send_TTL (255) when it came straight from an RSVP hop, less when routers
+    in between did not intercept it (RFC 2205 section 3.8: here a plain raw socket sends with TTL 252)."""
+    name = f"rsvpttl{os.getpid()}"
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    try:
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        netns.pushns(name)
+        try:
+            transport = RawTransport(open_socket(), {"lo": (1, IPv4Address("127.0.0.1"))})
+            try:
+                assert transport.send_nowait(Send(PAYLOAD, "lo", IPv4Address("127.0.0.1"), router_alert=True))
+                direct = receive(transport)
+                assert (direct.data, direct.interface, direct.ttl, direct.router_alert) == (PAYLOAD, "lo", 255, True)
+                with socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_RSVP) as plain:
+                    plain.setsockopt(socket.IPPROTO_IP, IP_TTL, 252)
+                    plain.sendto(PAYLOAD, ("127.0.0.1", 0))
+                across = receive(transport)
+                assert (across.data, across.ttl, across.router_alert) == (PAYLOAD, 252, False)
+                assert across.data[4] == 255  # the Send_TTL it was sent with
+                assert transport.counters["received"] == 2 and transport.counters["sent"] == 1
+            finally:
+                transport.close()
+        finally:
+            netns.popns()
+    finally:
+        subprocess.run(["ip", "netns", "delete", name], check=False)
+
+
+def receive(transport: RawTransport) -> Datagram:
+    deadline = time.monotonic() + 2.0
+    while (datagram := transport.receive_nowait()) is None:
+        assert time.monotonic() < deadline, "nothing received"
+        time.sleep(0.01)
+    return datagram

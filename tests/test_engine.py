@@ -340,3 +340,83 @@ def test_expiry_follows_the_neighbours_latest_refresh_period():
     line.nodes[1].handle(MessageReceived(fast, "up", IPv4Address("10.0.0.1")), line.now)
     line.run(line.now + lifetime_s(1.0, 3) + 0.5)  # L for R = 1 s is 5.25 s, far below the 157.5 s of R = 30 s
     assert line.lsps(1) == []
+
+
+@pytest.mark.parametrize("stopping", [0, 1, 2, 3])
+def test_shutdown_leaves_no_state_on_the_neighbours(stopping):
+    """ShutdownRequested at the head, a transit or the tail: the node tears its LSPs both ways (PathTear
+    downstream, ResvTear upstream) and releases everything; within half a second (well before Hello,
+    5 s x 3.5, or the refresh lifetime could tell) no other node holds state or a forwarding entry for
+    the LSP, and the head has it down for the tear."""
+    from rsvp.engine.actions import RemoveLabel
+    from rsvp.engine.events import ShutdownRequested
+
+    line = Line(4)
+    line.handle(0, TunnelAdded(tunnel(line, 3)))
+    line.run(1.0)
+    assert all(line.lsps(i)[0]["state"] == "up" for i in range(4))
+    actions = line.nodes[stopping].handle(ShutdownRequested(), line.now)
+    sent = sorted((a.interface, a.data[1]) for a in actions if isinstance(a, Send))
+    expected = {0: [("down", MsgType.PATH_TEAR)], 3: [("up", MsgType.RESV_TEAR)]}.get(
+        stopping, [("down", MsgType.PATH_TEAR), ("up", MsgType.RESV_TEAR)])
+    assert sent == expected
+    assert [a for a in actions if isinstance(a, RemoveLabel)]
+    line._perform(stopping, actions)
+    line.run(1.5)
+    node = line.nodes[stopping]
+    assert line.lsps(stopping) == [] and not node.labels.in_use
+    assert all(node.admission.reserved_bps(i.name) == 0 for i in node.config.interfaces)
+    for i in range(4):
+        if i == stopping:
+            continue
+        assert line.installed[i] == {} and not line.nodes[i].labels.in_use
+        if i == 0:
+            head = line.lsps(0)[0]
+            assert head["state"] == "down" and head["reason"] == "ResvTear from downstream"
+        else:
+            assert line.lsps(i) == [], (i, line.lsps(i))
+    if stopping:  # the head retries (after 1 s): the stopped node refuses the Path and passes nothing on
+        line.run(3.0)
+        assert node.counters["drop: Path while shutting down"] >= 1
+        assert line.lsps(stopping) == [] and all(line.lsps(i) == [] for i in range(stopping + 1, 4))
+
+
+def test_non_rsvp_hop_is_detected_from_the_ip_ttl_and_sets_the_adspec_break_bit():
+    """RFC 2205 section 3.8: a Path whose IP TTL differs from its Send_TTL crossed routers that did not
+    intercept it; the node records and counts that, shows it, and sets the global break bit (the
+    default general parameters fragment's, RFC 2210 section 3.3.1) in the ADSPEC it passes on."""
+    import dataclasses
+
+    from rsvp.engine import PacketReceived
+    from rsvp.wire import encode
+    from rsvp.wire.objects.intserv import AdSpec, Parameter, ServiceData
+
+    line = Line(3, hello=False, refresh_reduction=False)
+    sent = line.nodes[0].handle(TunnelAdded(tunnel(line, 2)), 0.0)
+    message = decode(next(a for a in sent if isinstance(a, Send)).data)
+    general = ServiceData(1, (Parameter(4, 1), Parameter(6, 1.25e8), Parameter(8, 0), Parameter(10, 1500)))
+    objects = list(message.objects)
+    objects.insert(objects.index(message.find(ClassNum.SENDER_TSPEC)) + 1, AdSpec((general, ServiceData(5, ()))))
+    data = encode(dataclasses.replace(message, objects=tuple(objects)))
+    assert data[4] == 255  # Send_TTL
+    transit, previous = line.nodes[1], IPv4Address("10.0.0.1")
+
+    def receive(ttl, now):
+        out = transit.handle(PacketReceived(data, "up", previous, ip_ttl=ttl), now)
+        paths = [decode(a.data) for a in out if isinstance(a, Send) and a.data[1] == MsgType.PATH]
+        return transit.snapshot()["lsps"][0]["non_rsvp_hop"], paths
+
+    across, paths = receive(252, 0.0)  # three routers decremented the TTL without intercepting the Path
+    assert across is True and transit.counters["Path across a non-RSVP hop"] == 1
+    adspec = paths[0].find(ClassNum.ADSPEC)
+    assert adspec.service(1).break_bit and adspec.service(1).parameters == general.parameters
+    assert not adspec.service(5).break_bit  # only the global break bit
+    across, paths = receive(255, 1.0)  # the same bytes straight from the previous hop: no longer
+    assert across is False and not paths[0].find(ClassNum.ADSPEC).service(1).break_bit
+    across, paths = receive(255, 2.0)  # and again: a pure refresh, nothing passed on
+    assert across is False and paths == [] and transit.counters["Path across a non-RSVP hop"] == 1
+    across, paths = receive(254, 3.0)  # identical bytes across a cloud again: not taken for a refresh
+    assert across is True and paths[0].find(ClassNum.ADSPEC).service(1).break_bit
+    across, paths = receive(254, 4.0)  # refreshed across it: counted, still marked
+    assert across is True and paths == [] and transit.counters["Path across a non-RSVP hop"] == 3
+    assert line.nodes[0].snapshot()["lsps"][0]["non_rsvp_hop"] is False  # the head's own LSP

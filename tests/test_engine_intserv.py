@@ -22,7 +22,9 @@ from hypothesis import strategies as st
 
 from rsvp.engine import MessageReceived, Send, lifetime_s
 from rsvp.engine.config import FlowRequest, IntServSession, TrafficSpec
-from rsvp.engine.events import ReservationRemoved, ReservationRequested, SenderAdded, SenderRemoved
+from rsvp.engine.events import (
+    ReservationRemoved, ReservationRequested, SenderAdded, SenderRemoved, ShutdownRequested,
+)
 from rsvp.engine.flowspecs import Spec, covers, f32, glb, lub, strictly_greater
 from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
 from rsvp.wire.objects import core, intserv
@@ -108,6 +110,23 @@ def test_state_limits_count_classic_senders_with_lsps():
     line.run(40.0)  # the refused sender's next refresh is accepted
     assert [s["destination_port"] for s in line.nodes[1].snapshot()["sessions"]] == [5001]
     assert transit.limits.total == 1
+
+
+def test_shutdown_of_a_transit_tears_classic_sessions_both_ways():
+    """ShutdownRequested: the transit's reservation is torn upstream (the sender's node releases its
+    bandwidth) and its path state downstream (the receiver's node forgets the sender)."""
+    line = Line(3)
+    unicast = IntServSession(line.address(2), 17, 5000)
+    line.handle(0, SenderAdded(unicast, 4000, TrafficSpec(2e6)))
+    line.handle(2, ReservationRequested(unicast, "FF", cl(1)))
+    line.run(1.0)
+    assert line.nodes[0].admission.reserved_bps("down") == 1e6
+    line.handle(1, ShutdownRequested())
+    line.run(1.5)
+    assert line.nodes[1].snapshot()["sessions"] == []
+    assert line.nodes[0].admission.reserved_bps("down") == 0
+    assert line.nodes[0].counters["received RESV_TEAR"] == 1 and line.nodes[2].counters["received PATH_TEAR"] == 1
+    assert [s["senders"] for s in line.nodes[2].snapshot()["sessions"]] == [[]]  # its receiver's request stays
 
 
 def test_refreshes_keep_state_without_new_admission_work():

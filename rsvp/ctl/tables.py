@@ -27,12 +27,19 @@ def cell(value: Any) -> str:
     return "-" if value is None or value == [] else str(value)
 
 
+NON_RSVP_MARK = "*"
+NON_RSVP_NOTE = f"{NON_RSVP_MARK} the Path crossed a non-RSVP hop (IP TTL != Send_TTL, RFC 2205 section 3.8)"
+
+
 def lsps(items: list[dict[str, Any]]) -> str:
+    """The LSP table; an LSP whose Path crossed a non-RSVP hop has its name marked, with a note below."""
     rows = [["name", "role", "state", "destination", "in", "out", "bandwidth", "record route", "reason"]]
     for l in items:
-        rows.append([l["name"], l["role"], l["state"], l["destination"], cell(l["in_label"]), cell(l["out_label"]),
+        name = l["name"] + (NON_RSVP_MARK if l.get("non_rsvp_hop") else "")
+        rows.append([name, l["role"], l["state"], l["destination"], cell(l["in_label"]), cell(l["out_label"]),
                      rate(l["bandwidth_bps"]), " ".join(l["record_route"]) or "-", cell(l.get("reason"))])
-    return grid(rows)
+    note = "\n" + NON_RSVP_NOTE if any(l.get("non_rsvp_hop") for l in items) else ""
+    return grid(rows) + note
 
 
 def sessions(items: list[dict[str, Any]]) -> str:

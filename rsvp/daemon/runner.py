@@ -2,36 +2,49 @@
 
 Theory of operation
 -------------------
-Everything the engine is told arrives on one channel, the *inbox*, and one
-task (:meth:`Router._engine_task`) takes it from there: it sleeps until the
-engine's ``next_deadline()`` or the next inbox item, calls ``on_timer`` or
-``handle`` with ``trio.current_time()``, and performs the returned actions.
+One task (:meth:`Router._engine_task`) owns the engine.  It is told things two
+ways: datagrams it reads from the raw socket itself (``PacketReceived``), and
+everything else (tunnels, link events, label answers) through the *inbox*.
+It sleeps until the engine's ``next_deadline()``, the socket becoming
+readable or an inbox item, then handles what is there (inbox items first, then
+up to ``BATCH`` datagrams, then due timers) with ``trio.current_time()`` and
+performs the returned actions, yielding to the other tasks after each round.
+Reading the socket in the engine's own task, rather than in a receive task that
+hands datagrams over a channel, saves a task switch per message, which is on
+every hop's critical path (``benchmarks/bench_testbed``); the kernel's socket
+buffer is the queue in front of the engine (overflows are counted, soft state
+recovers, RFC 2205 section 1.2).
 ``Send`` is written to the raw socket at once (in order); ``InstallLabel`` and
-``RemoveLabel`` go to the label task, which asks the routelet backend (in a
-worker thread when the backend blocks) and puts ``LabelInstalled`` or
-``LabelInstallFailed`` back in the inbox: a round trip, as RFC 2205's
-traffic-control interface is (section 1.1 "admission control ... then
-packet classifier and scheduler are set").
+``RemoveLabel`` are carried out at once when the routelet backend does not
+block, and otherwise go to the label task, which asks the backend in a worker
+thread and puts ``LabelInstalled`` or ``LabelInstallFailed`` back in the inbox:
+a round trip, as RFC 2205's traffic-control interface is (section 1.1
+"admission control ... then packet classifier and scheduler are set").
 
-Around it: the receive task turns datagrams into ``PacketReceived`` (dropping
-them when the inbox is full: soft state recovers, RFC 2205 section 1.2); the
-watch task re-reads the kernel routing table every second (``LinkDown`` /
-``LinkUp`` for RSVP interfaces, a new routes ``version``) and logs LSP state
-changes; the signal task maps SIGHUP to :meth:`Router.reload` and SIGTERM or
+Around it: the watch task re-reads the kernel routing table when netlink
+announces a change (``LinkDown`` / ``LinkUp`` for RSVP interfaces, a new
+routes ``version``) and logs LSP state changes every second; the signal task maps SIGHUP to :meth:`Router.reload` and SIGTERM or
 SIGINT to a graceful stop; the control and metrics servers read state
 directly (everything runs in one trio thread, so reads never race the engine).
 
-Stopping removes every tunnel (PathTear downstream, RFC 2205 section 3.1.5),
-waits until the engine has performed that, drains briefly so the tears leave,
-releases every routelet and exits 0.
+Stopping hands the engine ``ShutdownRequested``: it removes every tunnel
+(PathTear downstream) and tears every transit and egress LSP both ways
+(ResvTear upstream, PathTear downstream, RFC 2205 section 3.1.5), so no
+neighbour keeps state for this router; the runner waits until the engine has
+performed that, drains briefly so the tears leave, releases every routelet and
+exits 0.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import gc
+import logging
 import math
 import random
 import signal
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,9 +62,11 @@ from rsvp.engine.events import (
     LinkDown,
     LinkUp,
     PacketReceived,
+    ShutdownRequested,
     TunnelAdded,
     TunnelRemoved,
 )
+from rsvp.engine.state import LspKey
 
 from . import config as config_file
 from . import control, logs, metrics
@@ -61,13 +76,32 @@ from .policies import CountingAdmission, ledger, make_admission
 from .routes import KernelRoutes, KernelState, read_kernel
 from .transport import RawTransport, open_socket
 
-INBOX_LIMIT = 10_000  # datagrams waiting for the engine beyond this are dropped
+BATCH = 64  # datagrams the engine handles before it lets the other tasks run
 WATCH_INTERVAL_S = 1.0
+GC_THRESHOLD = 10_000  # allocations between young collections (Python's default: 700)
+KERNEL_SETTLE_S = 0.05  # after the kernel announces a change, before it is read
+KERNEL_RESYNC_S = 30.0  # the kernel is read this often even without announcements (some may be lost)
+RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE = 0x1, 0x10, 0x40  # rtnetlink multicast groups
 DRAIN_S = 0.3  # after the tears are handed to the kernel, before the socket closes
 RESTART_FIELDS = ("router_id", "interfaces", "refresh_s", "keep_multiplier", "hello_interval_s", "admission_policy",
                   "admission_options", "glue_backend", "glue_uri", "glue_pool_size", "control_socket",
                   "metrics_listen")
 VIEWS = ("lsps", "sessions", "neighbors", "routelets", "counters", "ledger")
+
+
+class _Inbox:
+    """What the engine is told besides datagrams, in order; putting an item wakes the engine task
+    from its wait on the socket (by cancelling that wait)."""
+
+    def __init__(self) -> None:
+        self.items: collections.deque[Any] = collections.deque()
+        self.waiting: trio.CancelScope | None = None
+
+    def send_nowait(self, item: Any) -> None:
+        self.items.append(item)
+        if self.waiting is not None:
+            self.waiting.cancel()
+            self.waiting = None
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -82,7 +116,7 @@ class Router:
 
     def __init__(self, config: DaemonConfig, config_path: Path, node: Node, routes: KernelRoutes,
                  transport: RawTransport, backend: RouteletBackend, admission: CountingAdmission,
-                 kernel: Callable[[], KernelState]) -> None:
+                 kernel: Callable[[], KernelState], kernel_events: socket.socket | None = None) -> None:
         self.config, self.config_path = config, config_path
         self.node, self.routes, self.transport = node, routes, transport
         self.backend, self.admission, self.kernel = backend, admission, kernel
@@ -90,10 +124,12 @@ class Router:
         self.tunnel_ids: dict[str, int] = {}
         self._last_tunnel_id = 0
         self.from_file: set[str] = set()  # tunnels from the file (reload reconciles these only)
-        self._inbox_send, self._inbox = trio.open_memory_channel[Any](math.inf)
+        self._inbox_send = _Inbox()
         self._labels_send, self._labels = trio.open_memory_channel[Action](math.inf)
         self._stopping = trio.Event()
-        self._lsp_states: dict[tuple[str, str, int], tuple[str, str | None]] = {}
+        self._lsp_states: dict[LspKey, tuple[bool, str | None]] = {}
+        self._lsp_names: dict[LspKey, tuple[str, str]] = {}
+        self.kernel_events = kernel_events
         self.log = structlog.get_logger("rsvpd").bind(router=str(config.router_id))
 
     # --- running ------------------------------------------------------------------------------
@@ -102,7 +138,6 @@ class Router:
         async with trio.open_nursery() as nursery:
             nursery.start_soon(self._engine_task)
             nursery.start_soon(self._label_task)
-            nursery.start_soon(self._receive_task)
             nursery.start_soon(self._watch_task)
             nursery.start_soon(self._signal_task)
             await nursery.start(control.serve, listener, self.command)
@@ -122,17 +157,39 @@ class Router:
         self.log.info("stopped", counters=dict(self.transport.counters))
 
     async def _engine_task(self) -> None:
-        node = self.node
+        node, transport, inbox = self.node, self.transport, self._inbox_send
+        items = inbox.items
         while True:
+            while items:
+                item = items.popleft()
+                if isinstance(item, _Mark):
+                    item.done.set()
+                else:
+                    await self._perform(node.handle(item, trio.current_time()))
+            more = True  # a whole batch read: the socket may hold more
+            for _ in range(BATCH):
+                datagram = transport.receive_nowait()
+                if datagram is None:
+                    more = False
+                    break
+                if self.config.log_level == "debug":
+                    self.log.debug("received", interface=datagram.interface, source=str(datagram.source),
+                                   ttl=datagram.ttl, router_alert=datagram.router_alert, size=len(datagram.data))
+                await self._perform(node.handle(PacketReceived(datagram.data, datagram.interface, datagram.source,
+                                                               datagram.ttl), trio.current_time()))
             deadline = node.next_deadline()
-            item = None
-            with trio.move_on_at(math.inf if deadline is None else deadline):
-                item = await self._inbox.receive()
-            if isinstance(item, _Mark):
-                item.done.set()
-                continue
             now = trio.current_time()
-            await self._perform(node.on_timer(now) if item is None else node.handle(item, now))
+            if deadline is not None and deadline <= now:
+                await self._perform(node.on_timer(now))
+                deadline = node.next_deadline()
+            if more or items:
+                await trio.lowlevel.checkpoint()  # the control socket, signals and metrics get their turn
+                continue
+            # nothing left: wait (itself a checkpoint) for a datagram, an inbox item or the next deadline
+            with trio.move_on_at(math.inf if deadline is None else deadline) as waiting:
+                inbox.waiting = waiting
+                await transport.wait_readable()
+            inbox.waiting = None
 
     async def _perform(self, actions: list[Action]) -> None:
         """Send what is to be sent; forwarding entries go to the backend: at once, answering the engine
@@ -185,40 +242,53 @@ class Router:
             self.log.exception("routelet backend failed", backend=self.backend.name)
             return exc
 
-    async def _receive_task(self) -> None:
-        while True:
-            datagram = await self.transport.receive()
-            if self._inbox_send.statistics().current_buffer_used >= INBOX_LIMIT:
-                self.transport.counters["drop: engine busy (inbox full)"] += 1
-                continue
-            if self.config.log_level == "debug":
-                self.log.debug("received", interface=datagram.interface, source=str(datagram.source),
-                               ttl=datagram.ttl, router_alert=datagram.router_alert, size=len(datagram.data))
-            self._inbox_send.send_nowait(PacketReceived(datagram.data, datagram.interface, datagram.source,
-                                                        datagram.ttl))
-
     async def _watch_task(self) -> None:
+        """Every second: re-read the kernel if it announced a change (or, without announcements, always;
+        and every ``KERNEL_RESYNC_S`` regardless), then log LSP state changes.  Reading the kernel takes
+        milliseconds in which the engine waits, hence not every second when nothing changed."""
+        events = self.kernel_events
+        resync_at = trio.current_time() + KERNEL_RESYNC_S
         while True:
-            await trio.sleep(WATCH_INTERVAL_S)
-            names = [i.name for i in self.node.config.interfaces]
-            before = {name: self.routes.up(name) for name in names}
-            if self.routes.update(self.kernel()):
-                self.log.info("routing table changed", version=self.routes.version)
-                for name in names:
-                    if self.routes.up(name) != before[name]:
-                        self.log.warning("link up" if self.routes.up(name) else "link down", interface=name)
-                        self._inbox_send.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
+            if events is None:
+                await trio.sleep(WATCH_INTERVAL_S)
+                changed = True
+            else:
+                with trio.move_on_after(WATCH_INTERVAL_S):
+                    await trio.lowlevel.wait_readable(events)
+                    await trio.sleep(KERNEL_SETTLE_S)  # a burst of changes is read once
+                changed = _drain(events) or trio.current_time() >= resync_at
+            if changed:
+                resync_at = trio.current_time() + KERNEL_RESYNC_S
+                self._read_kernel()
             self._log_lsp_changes()
 
+    def _read_kernel(self) -> None:
+        names = [i.name for i in self.node.config.interfaces]
+        before = {name: self.routes.up(name) for name in names}
+        if self.routes.update(self.kernel()):
+            self.log.info("routing table changed", version=self.routes.version)
+            for name in names:
+                if self.routes.up(name) != before[name]:
+                    self.log.warning("link up" if self.routes.up(name) else "link down", interface=name)
+                    self._inbox_send.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
+
     def _log_lsp_changes(self) -> None:
-        states = {}
-        for lsp in self.node.snapshot()["lsps"]:
-            key = (lsp["name"], lsp["role"], lsp.get("lsp_id", 0))
-            states[key] = (lsp["state"], lsp["reason"])
-            if self._lsp_states.get(key) != states[key]:
+        """Log LSPs that came up, went down or went away since the last call (at level info; above it
+        nothing is compared)."""
+        if logs.LEVELS[self.config.log_level] > logging.INFO:
+            self._lsp_states, self._lsp_names = {}, {}
+            return
+        states = self.node.lsp_states()
+        previous = self._lsp_states
+        for key, state in states.items():
+            if previous.get(key) != state:
+                lsp = self.node.describe(key)
+                assert lsp is not None
+                self._lsp_names[key] = (lsp["name"], lsp["role"])
                 self.log.info(f"lsp {lsp['state']}", **logs.lsp_keys(lsp), in_label=lsp["in_label"],
                               out_label=lsp["out_label"], reason=lsp["reason"])
-        for name, role, _ in self._lsp_states.keys() - states.keys():
+        for key in previous.keys() - states.keys():
+            name, role = self._lsp_names.pop(key)
             self.log.info("lsp gone", lsp=name, role=role)
         self._lsp_states = states
 
@@ -238,10 +308,10 @@ class Router:
         await mark.done.wait()
 
     async def _tear_down(self) -> None:
-        """Remove every tunnel, wait until the engine has sent the tears, let them leave."""
-        self.log.info("stopping: tearing down tunnels", tunnels=len(self.tunnels))
-        for name in list(self.tunnels):
-            self._remove_tunnel(name)
+        """Tell the engine to tear down every LSP (its own tunnels, and transit and egress LSPs both
+        ways), wait until it has sent the tears, let them leave."""
+        self.log.info("stopping: tearing down every LSP", tunnels=len(self.tunnels), lsps=len(self.node.lsps))
+        self._inbox_send.send_nowait(ShutdownRequested())
         await self.settle()
         await trio.sleep(DRAIN_S)
 
@@ -368,6 +438,7 @@ async def run(config_path: Path) -> int:
     config = config_file.load(config_path)
     logs.configure(config.log_format, config.log_level)
     log = structlog.get_logger("rsvpd")
+    events = kernel_events()  # before the first read, so that no change falls between
     with IPRoute() as ipr:
         state = read_kernel(ipr)
         # the engine's clock is trio's (arbitrary origin); integrity sequence numbers need wall time
@@ -381,10 +452,49 @@ async def run(config_path: Path) -> int:
         transport = RawTransport(open_socket(), {i.name: (state.links[i.name][0], i.address)
                                                  for i in node_config.interfaces})
         node = Node(node_config, routes, random.Random(), admission)
-        router = Router(config, config_path, node, routes, transport, backend, admission, lambda: read_kernel(ipr))
+        router = Router(config, config_path, node, routes, transport, backend, admission, lambda: read_kernel(ipr),
+                        events)
         log.info("starting", router=str(config.router_id), config=str(config_path),
                  admission=config.admission_policy, glue=config.glue_backend)
         for note in config.not_yet_enforced():
             log.warning(note)
-        await router.run(listener)
+        # the cyclic collector: what start-up built (modules, configuration) is never collected, so it
+        # leaves the generations the collector walks; and it runs less often (each message allocates
+        # hundreds of objects, nearly all freed by reference counting)
+        gc.freeze()
+        gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
+        try:
+            await router.run(listener)
+        finally:
+            if events is not None:
+                events.close()
     return 0
+
+
+def kernel_events() -> socket.socket | None:
+    """A netlink socket on which the kernel announces link, IPv4 address and route changes (None: not
+    available, the kernel is then re-read every second)."""
+    try:
+        sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE)
+    except OSError:
+        return None
+    try:
+        sock.bind((0, RTMGRP_LINK | RTMGRP_IPV4_IFADDR | RTMGRP_IPV4_ROUTE))
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def _drain(events: socket.socket) -> bool:
+    """Read every pending announcement; whether there was any (an overflow counts: changes were lost)."""
+    announced = False
+    while True:
+        try:
+            events.recv(65536)
+        except BlockingIOError:
+            return announced
+        except OSError:  # ENOBUFS: the kernel dropped announcements
+            pass
+        announced = True

@@ -13,7 +13,18 @@ forwarded, and only when ``net.ipv4.ip_forward`` is 1); ``IP_PKTINFO`` gives
 the incoming interface and ``IP_RECVTTL`` the received IP TTL, which the engine
 compares with Send_TTL to spot non-RSVP hops (RFC 2205 section 3.8).  A raw
 IPv4 socket delivers the IP header; :func:`parse_datagram` strips it.
-Python 3.11's ``socket`` lacks the three option numbers, hence the constants.
+Python 3.11's ``socket`` lacks the option numbers, hence the constants.
+
+Cost per message (it is on every hop's critical path, ``benchmarks/bench_testbed``):
+the socket is used directly, non-blocking, rather than through trio's socket
+wrapper (which yields to the scheduler around every call): the daemon's engine
+task reads datagrams with :meth:`RawTransport.receive_nowait` until none is left
+and only then waits for the socket to become readable; a send is one
+``sendmsg`` whose control messages are built once per (interface, TTL, Router
+Alert) and whose TTL is the Send_TTL byte of the common header (nothing is
+decoded).  The kernel's receive buffer is the queue in front of the engine: it
+is enlarged (``SO_RCVBUFFORCE``, 4 MB) so a burst of setups waits there, and
+``SO_RXQ_OVFL`` reports what still overflowed (counted as a drop).
 """
 
 from __future__ import annotations
@@ -35,11 +46,17 @@ IP_RETOPTS = 7
 IP_ROUTER_ALERT = 5
 IP_PKTINFO = 8
 IP_RECVTTL = 12
+SO_RCVBUFFORCE = 33
+SO_RXQ_OVFL = 40
+RECEIVE_BUFFER_BYTES = 4 << 20
 ROUTER_ALERT_OPTION = bytes((0x94, 0x04, 0x00, 0x00))  # RFC 2113: copied, class 0, number 20, length 4, value 0
 _PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ifindex, spec_dst, addr
 _TTL = struct.Struct("=i")
 RECV_BUFFER = 65535
-ANCILLARY_BUFFER = socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size)
+_OVERFLOWS = struct.Struct("=I")
+ANCILLARY_BUFFER = socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size) + socket.CMSG_SPACE(_OVERFLOWS.size)
+OVERFLOW_DROPS = "drop: socket receive buffer full"
+UNUSABLE_BATCH = 64
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -121,12 +138,18 @@ def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
 
 
 def open_socket() -> socket.socket:
-    """The raw protocol-46 socket with Router Alert interception, PKTINFO and RECVTTL (needs root)."""
+    """The raw protocol-46 socket with Router Alert interception, PKTINFO, RECVTTL, overflow counts and a
+    large receive buffer (needs root)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_RSVP)
     try:
         sock.setsockopt(socket.IPPROTO_IP, IP_ROUTER_ALERT, 1)
         sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        try:  # beyond net.core.rmem_max (root); else as much as rmem_max allows
+            sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER_BYTES)
+        except OSError:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RECEIVE_BUFFER_BYTES)
         sock.setblocking(False)
     except OSError:
         sock.close()
@@ -142,25 +165,56 @@ class RawTransport:
     """
 
     def __init__(self, sock: socket.socket, interfaces: dict[str, tuple[int, IPv4Address]]) -> None:
-        self.sock = trio.socket.from_stdlib_socket(sock)
+        sock.setblocking(False)
+        self.sock = sock
         self.interfaces = interfaces
         self._names = {index: name for name, (index, _) in interfaces.items()}
+        self._ancillary: dict[tuple[str, int, bool], list[tuple[int, int, bytes]]] = {}
+        self._addresses: dict[IPv4Address, tuple[str, int]] = {}
         self.counters: Counter[str] = Counter()
 
-    async def send(self, action: Send) -> None:
-        index, address = self.interfaces[action.interface]
-        cmsgs = send_ancillary(index, address, action.message.send_ttl, action.router_alert)
+    def send_nowait(self, action: Send) -> bool:
+        """Hand ``action`` to the kernel; False if the socket's send buffer is full (try again when writable).
+        A failure (unreachable neighbour, interface down) is counted, not raised: soft state will retry."""
+        key = (action.interface, action.data[4], action.router_alert)  # data[4]: the common header's Send_TTL
+        cmsgs = self._ancillary.get(key)
+        if cmsgs is None:
+            index, address = self.interfaces[action.interface]
+            cmsgs = self._ancillary[key] = send_ancillary(index, address, key[1], action.router_alert)
+        destination = self._addresses.get(action.destination)
+        if destination is None:
+            if len(self._addresses) > 4096:
+                self._addresses.clear()
+            destination = self._addresses[action.destination] = (str(action.destination), 0)
         try:
-            await self.sock.sendmsg([action.data], cmsgs, 0, (str(action.destination), 0))
-        except OSError as exc:  # unreachable neighbour, interface down: soft state will retry
+            self.sock.sendmsg([action.data], cmsgs, 0, destination)
+        except BlockingIOError:
+            return False
+        except OSError as exc:
             self.counters[f"send failed: {exc.strerror or exc}"] += 1
-            return
+            return True
         self.counters["sent"] += 1
+        return True
 
-    async def receive(self) -> Datagram:
-        """The next usable datagram; unusable ones are counted and skipped."""
-        while True:
-            packet, ancillary, _, _ = await self.sock.recvmsg(RECV_BUFFER, ANCILLARY_BUFFER)
+    async def send(self, action: Send) -> None:
+        """:meth:`send_nowait`, waiting for room if the send buffer is full (it does not yield otherwise)."""
+        while not self.send_nowait(action):
+            await trio.lowlevel.wait_writable(self.sock)
+
+    def receive_nowait(self) -> Datagram | None:
+        """The next usable datagram already received, or None; unusable ones are counted and skipped
+        (None after ``UNUSABLE_BATCH`` of them, so that a flood of junk cannot hold the caller)."""
+        for _ in range(UNUSABLE_BATCH):
+            try:
+                packet, ancillary, _, _ = self.sock.recvmsg(RECV_BUFFER, ANCILLARY_BUFFER)
+            except BlockingIOError:
+                return None
+            except OSError as exc:  # e.g. a pending ICMP error reported on the socket
+                self.counters[f"receive failed: {exc.strerror or exc}"] += 1
+                continue
+            for level, kind, data in ancillary:
+                if level == socket.SOL_SOCKET and kind == SO_RXQ_OVFL and len(data) >= _OVERFLOWS.size:
+                    self.counters[OVERFLOW_DROPS] = _OVERFLOWS.unpack_from(data)[0]  # since the socket opened
             try:
                 datagram = parse_datagram(packet, ancillary, self._names.get)
             except Dropped as drop:
@@ -168,6 +222,18 @@ class RawTransport:
                 continue
             self.counters["received"] += 1
             return datagram
+        return None
+
+    async def wait_readable(self) -> None:
+        await trio.lowlevel.wait_readable(self.sock)
+
+    async def receive(self) -> Datagram:
+        """The next usable datagram, waiting for one."""
+        while True:
+            datagram = self.receive_nowait()
+            if datagram is not None:
+                return datagram
+            await self.wait_readable()
 
     def close(self) -> None:
         self.sock.close()

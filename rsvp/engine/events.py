@@ -86,6 +86,13 @@ class LinkUp:
     interface: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True)
+class ShutdownRequested:
+    """The node is being stopped gracefully: it tears down every LSP it takes part in (PathTear
+    downstream, ResvTear upstream, RFC 2205 section 3.1.5), releases their reservations, labels and
+    forwarding entries, and accepts no new Path, so its neighbours hold no state for it."""
+
+
 # --- Int-serv hosts (RFC 2205 sessions, C-Type 1): the local application's requests -----------------
 
 
@@ -128,4 +135,4 @@ class ReservationRemoved:
 
 IntServEvent = SenderAdded | SenderRemoved | ReservationRequested | ReservationRemoved
 Event = (PacketReceived | MessageReceived | TunnelAdded | TunnelRemoved | LabelInstalled | LabelInstallFailed | LinkDown | LinkUp
-         | IntServEvent)
+         | ShutdownRequested | IntServEvent)

@@ -157,6 +157,18 @@ class IntServ:
             self._refresh_resvs(s, now, out)
             self._maybe_forget(s)
 
+    def shut_down(self, now: float, out: list[Action]) -> None:
+        """Graceful shutdown: every reservation torn upstream, then every sender's path state torn
+        downstream (RFC 2205 section 3.1.5), so that no neighbour keeps state for this node."""
+        for s in list(self.sessions.values()):
+            s.receiver = None
+            removed = list(s.rsbs)
+            s.rsbs.clear()
+            self._update_local(s)
+            self._after_rsb_removal(s, removed, now, out)
+            for psb in list(s.psbs.values()):
+                self._psb_gone(s, psb, now, out)
+
     def on_timer(self, kind: str, key: Any, now: float, out: list[Action]) -> None:
         if kind == RESV_REFRESH:
             s = self.sessions.get(key)
@@ -279,6 +291,9 @@ class IntServ:
 
     def _path(self, event: MessageReceived, session: core.SessionIPv4, now: float, out: list[Action]) -> None:
         """RFC 2209 "PATH MESSAGE ARRIVES"."""
+        if self.node.shutting_down:  # state made now would be left behind on the next hops
+            self._drop("Path while shutting down")
+            return
         message = event.message
         template = message.find(C.SENDER_TEMPLATE)
         if template is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from ipaddress import IPv4Address
 from typing import Any
 
@@ -11,6 +12,7 @@ from rsvp.wire.objects import core, intserv, routes, te
 from .state import Lsp
 
 LABEL_RECORDING = 0x02  # SESSION_ATTRIBUTE flag (RFC 3209 section 4.7.1)
+GENERAL_PARAMETERS = 1  # service number of the default general characterization parameters (RFC 2215)
 
 
 def _hop(address: IPv4Address) -> core.RsvpHopIPv4:
@@ -26,9 +28,20 @@ def path(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ..
         objects.append(lsp.attribute)
     objects.extend(lsp.forward)
     objects += [lsp.sender, lsp.tspec]
+    if lsp.adspec is not None:
+        objects.append(broken(lsp.adspec) if lsp.non_rsvp_hop else lsp.adspec)
     if rro is not None:
         objects.append(routes.RecordRoute(rro))
     return Message(MsgType.PATH, tuple(objects), send_ttl=255)
+
+
+def broken(adspec: intserv.AdSpec) -> intserv.AdSpec:
+    """``adspec`` with the global break bit set: the break bit of its default general parameters
+    fragment (service 1), which says a hop without Int-serv support lies on the path (RFC 2210
+    section 3.3.1, RFC 2215 section 2); what RFC 2205 section 3.8 has a node do after a non-RSVP hop."""
+    services = tuple(dataclasses.replace(s, flags=s.flags | intserv.BREAK_BIT) if s.service == GENERAL_PARAMETERS
+                     else s for s in adspec.services)
+    return dataclasses.replace(adspec, services=services)
 
 
 def resv(lsp: Lsp, hop_address: IPv4Address, refresh_ms: int, rro: tuple[Any, ...] | None) -> Message:

@@ -97,6 +97,7 @@ from .events import (
     LinkUp,
     MessageReceived,
     PacketReceived,
+    ShutdownRequested,
     TunnelAdded,
     TunnelRemoved,
 )
@@ -117,6 +118,7 @@ SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
 TRAFFIC_CONTROL_ERROR, BAD_TSPEC = 21, 4  # RFC 2205 appendix B
 UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
 UNACCEPTABLE_LABEL = 6
+NON_RSVP_HOP = "Path across a non-RSVP hop"  # counter (RFC 2205 section 3.8)
 
 
 class Node(Neighbors):
@@ -145,6 +147,7 @@ class Node(Neighbors):
             collections.defaultdict(collections.Counter)  # per neighbour address, by message type
         self.intserv = intserv_sessions.IntServ(self)
         self._now = 0.0  # the time of the event being handled
+        self.shutting_down = False  # after ShutdownRequested: everything torn down, new Paths refused
         self._setup_neighbors(config, rng)
 
     # --- the sans-IO interface ---------------------------------------------------------
@@ -168,6 +171,8 @@ class Node(Neighbors):
             self._link_down(event.interface, now, out)
         elif isinstance(event, LinkUp):
             self.counters["link up"] += 1
+        elif isinstance(event, ShutdownRequested):
+            self._shut_down(now, out)
         elif isinstance(event, intserv_sessions.EVENTS):
             self.intserv.handle(event, now, out)
         self.outbox.flush(now, out)
@@ -208,6 +213,20 @@ class Node(Neighbors):
             "sessions": self.intserv.snapshot(),
             **self._neighbors_snapshot(),
         }
+
+    def lsp_states(self) -> dict[LspKey, tuple[bool, str | None]]:
+        """Each LSP's (up, reason) as :meth:`snapshot` describes it, without describing every LSP (the
+        daemon compares these every second to log what changed; :meth:`describe` the ones that did)."""
+        states: dict[LspKey, tuple[bool, str | None]] = {}
+        for key, lsp in self.lsps.items():
+            up = lsp.up if isinstance(lsp, IngressLsp) else lsp.installed
+            states[key] = (up, None if up else lsp.reason if isinstance(lsp, IngressLsp) else "signalling")
+        return states
+
+    def describe(self, key: LspKey) -> dict[str, Any] | None:
+        """One LSP as :meth:`snapshot` lists it (None: no such LSP)."""
+        lsp = self.lsps.get(key)
+        return None if lsp is None else self._describe(lsp)
 
     # --- timers and sending ------------------------------------------------------------
 
@@ -427,6 +446,10 @@ class Node(Neighbors):
         if lsp.path_seen == digest:
             if lsp.in_interface != event.interface or lsp.routes_version != getattr(self.routes, "version", None):
                 return False
+            if event.ip_ttl is not None and (event.ip_ttl != event.data[4]) != lsp.non_rsvp_hop:
+                return False  # a non-RSVP hop appeared or went (data[4]: the Send_TTL): processed in full
+            if lsp.non_rsvp_hop:
+                self.counters[NON_RSVP_HOP] += 1
             self._keep_path(lsp, now)
             name, refresh = "received PATH", "Path refresh"
         elif lsp.resv_seen == digest and lsp.out_interface == event.interface:
@@ -473,6 +496,9 @@ class Node(Neighbors):
         self.counters[f"drop: {exc.reason}"] += 1
 
     def _path(self, event: MessageReceived, now: float, out: list[Action]) -> None:
+        if self.shutting_down:  # state made now would be left behind on the next hops
+            self.counters["drop: Path while shutting down"] += 1
+            return
         message = event.message
         session, sender = message.find(C.SESSION), message.find(C.SENDER_TEMPLATE)
         if not isinstance(sender, te.SenderTemplateLspTunnelIPv4):
@@ -484,6 +510,10 @@ class Node(Neighbors):
         attribute = message.find(C.SESSION_ATTRIBUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         ero_in = message.find(C.EXPLICIT_ROUTE)
+        adspec = message.find(C.ADSPEC)
+        # RFC 2205 section 3.8: an IP TTL other than the Send_TTL it was sent with means hops that did not
+        # intercept the Path (a non-RSVP cloud) lie between the previous RSVP hop and this node
+        non_rsvp = event.ip_ttl is not None and event.ip_ttl != message.send_ttl
         rro = message.find(C.RECORD_ROUTE)
         rro_in = rro.subobjects if rro is not None else None
         if rro_in is not None and any(getattr(s, "address", None) in self._local for s in rro_in):
@@ -517,6 +547,7 @@ class Node(Neighbors):
             or lsp.label_request != label_request or lsp.attribute != attribute
             or lsp.forward != forward or lsp.phop != hop.address
             or lsp.in_interface != event.interface or lsp.rro_in != rro_in
+            or lsp.adspec != adspec or lsp.non_rsvp_hop != non_rsvp
             or (route_out is not None and (lsp.ero_out != route_out.ero or lsp.next_hop != route_out.route.next_hop))
         )
         if lsp is None:
@@ -537,10 +568,13 @@ class Node(Neighbors):
         self._keep_path(lsp, now)
         self._note(lsp, "path_seen")
         lsp.routes_version = getattr(self.routes, "version", None)
+        if non_rsvp:
+            self.counters[NON_RSVP_HOP] += 1
         if not changed:
             self.counters["Path refresh"] += 1
             return
         lsp.tspec, lsp.label_request, lsp.attribute = tspec, label_request, attribute
+        lsp.adspec, lsp.non_rsvp_hop = adspec, non_rsvp
         lsp.forward, lsp.phop, lsp.in_interface, lsp.rro_in = forward, hop.address, event.interface, rro_in
         if route_out is not None:
             if lsp.out_interface not in (None, route_out.route.interface):
@@ -851,6 +885,36 @@ class Node(Neighbors):
             elif lsp.role != "ingress" and upstream(lsp):
                 self._path_gone(lsp, now, out)
 
+    def _shut_down(self, now: float, out: list[Action]) -> None:
+        """Graceful shutdown (:class:`~rsvp.engine.events.ShutdownRequested`): every tunnel removed
+        (PathTear downstream), every transit and egress LSP torn both ways (ResvTear upstream for the
+        Resv this node sent, PathTear downstream for the Path it sent, RFC 2205 section 3.1.5) and its
+        reservation, label and forwarding entry released, so that no neighbour keeps state for this
+        node until it times out or Hello finds the node gone; classic RSVP sessions likewise.  New
+        Paths are refused from then on."""
+        self.shutting_down = True
+        self.counters["shutdown"] += 1
+        for name in list(self.tunnels):
+            self._remove_tunnel(name, out)
+        for lsp in list(self.lsps.values()):
+            if self.lsps.get(lsp.key) is not lsp:
+                continue
+            if lsp.role == "ingress":  # not a configured tunnel's (none should be left): still torn
+                self._remove_ingress(lsp.key, out)
+                continue
+            self._tear_upstream(lsp, out)
+            self._path_gone(lsp, now, out)
+        self.intserv.shut_down(now, out)
+
+    def _tear_upstream(self, lsp: Lsp, out: list[Action]) -> None:
+        """ResvTear for the Resv this node sent upstream (none if it sent none)."""
+        if lsp.resv_data and lsp.in_interface is not None and lsp.phop is not None:
+            tear = messages.resv_tear(lsp, self._address(lsp.in_interface))
+            self._trigger(out, tear, lsp.in_interface, lsp.phop, lsp.key, lsp.resv_mid_out)
+        elif lsp.resv_mid_out is not None and lsp.phop is not None:
+            self.reliable.withdraw(lsp.phop, lsp.resv_mid_out)  # type: ignore[union-attr]
+        lsp.resv_mid_out = None
+
     # --- releasing -------------------------------------------------------------------------
 
     def _unreserve(self, lsp: Lsp, out: list[Action]) -> None:
@@ -891,6 +955,7 @@ class Node(Neighbors):
             "record_route": [str(s.address) for s in record if isinstance(s, routes.RroIPv4)],
             "bandwidth_bps": lsp.bandwidth_bps,
             "reason": None if up else lsp.reason if ingress else "signalling",
+            "non_rsvp_hop": lsp.non_rsvp_hop,
         }
 
 

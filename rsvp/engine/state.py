@@ -58,6 +58,8 @@ class Lsp:
     next_hop: IPv4Address | None = None
     ero_out: tuple[Any, ...] | None = None
     rro_in: tuple[Any, ...] | None = None
+    adspec: Any = None  # ADSPEC of the Path, if any: passed on (with the break bit after a non-RSVP hop)
+    non_rsvp_hop: bool = False  # the Path crossed a non-RSVP hop: IP TTL != Send_TTL (RFC 2205 section 3.8)
     path_data: bytes = b""  # the Path sent downstream (b"": none), resent as is on refresh
     path_seen: int | None = None  # hash of the last Path datagram processed, to spot pure refreshes
     path_lifetime_s: float = 0.0
