@@ -22,8 +22,6 @@ JSON lines on stdin, one reply line each:
 from __future__ import annotations
 
 import json
-import math
-import select
 import sys
 import time
 
@@ -50,46 +48,13 @@ class SharedForwarder(forwarder.Forwarder):
                     "flows": {str(label): p.counters for label, p in self.pipelines.items()}}
         return {"ok": False, "error": f"unknown op {request.get('op')!r}"}
 
-    def _drain_socket(self, now: float) -> None:
-        for _ in range(forwarder.BATCH):
-            try:
-                data, address = self.sock.recvfrom(65535)
-            except (BlockingIOError, InterruptedError, OSError):
-                return
-            if address[2] == forwarder.PACKET_OUTGOING:
-                continue
-            pipeline = None
-            if len(data) >= mpls.ETH_HEADER + 4 and mpls.ethertype(data) == mpls.ETH_P_MPLS_UC:
-                pipeline = self.pipelines.get(mpls.LabelEntry.unpack(data, mpls.ETH_HEADER).label)
-            if pipeline is None:
-                self.idle_drops += 1
-            else:
-                pipeline.receive(bytearray(data), now)
+    def _pipeline_for(self, frame: bytes) -> forwarder.Pipeline | None:
+        if len(frame) >= mpls.ETH_HEADER + 4 and mpls.ethertype(frame) == mpls.ETH_P_MPLS_UC:
+            return self.pipelines.get(mpls.LabelEntry.unpack(frame, mpls.ETH_HEADER).label)
+        return None
 
-    def run(self, control_in, control_out) -> None:
-        poller = select.poll()
-        poller.register(self.sock, select.POLLIN)
-        poller.register(control_in, select.POLLIN)
-        while True:
-            now = time.monotonic()
-            waits = [w for p in self.pipelines.values() if (w := p.next_send(now)) is not None]
-            events = poller.poll(math.ceil(min(waits) * 1000) if waits else None)
-            now = time.monotonic()
-            for fd, _ in events:
-                if fd == control_in.fileno():
-                    line = control_in.readline()
-                    if not line:
-                        return
-                    control_out.write(json.dumps(self.control(line)) + "\n")
-                    control_out.flush()
-                else:
-                    self._drain_socket(now)
-            for pipeline in self.pipelines.values():
-                for frame in pipeline.ready(now):
-                    try:
-                        self.sock.send(frame)
-                    except OSError:
-                        pipeline.counters["tx_errors"] += 1
+    def _pipelines(self) -> tuple[forwarder.Pipeline, ...]:
+        return tuple(self.pipelines.values())
 
 
 def main(argv: list[str] | None = None) -> None:

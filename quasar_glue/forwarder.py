@@ -167,10 +167,18 @@ class Forwarder:
                 return
             if address[2] == PACKET_OUTGOING:
                 continue
-            if self.pipeline is None:
+            pipeline = self._pipeline_for(data)
+            if pipeline is None:
                 self.idle_drops += 1
             else:
-                self.pipeline.receive(bytearray(data), now)
+                pipeline.receive(bytearray(data), now)
+
+    def _pipeline_for(self, frame: bytes) -> Pipeline | None:
+        """The pipeline ``frame`` goes through (None: dropped as idle)."""
+        return self.pipeline
+
+    def _pipelines(self) -> tuple[Pipeline, ...]:
+        return (self.pipeline,) if self.pipeline is not None else ()
 
     def run(self, control_in, control_out) -> None:
         poller = select.poll()
@@ -178,8 +186,8 @@ class Forwarder:
         poller.register(control_in, select.POLLIN)
         while True:
             now = time.monotonic()
-            wait = self.pipeline.next_send(now) if self.pipeline else None
-            events = poller.poll(None if wait is None else math.ceil(wait * 1000))
+            waits = [w for p in self._pipelines() if (w := p.next_send(now)) is not None]
+            events = poller.poll(math.ceil(min(waits) * 1000) if waits else None)
             now = time.monotonic()
             for fd, _ in events:
                 if fd == control_in.fileno():
@@ -190,12 +198,12 @@ class Forwarder:
                     control_out.flush()
                 else:
                     self._drain_socket(now)
-            if self.pipeline is not None:
-                for frame in self.pipeline.ready(now):
+            for pipeline in self._pipelines():
+                for frame in pipeline.ready(now):
                     try:
                         self.sock.send(frame)
                     except OSError:
-                        self.pipeline.counters["tx_errors"] += 1
+                        pipeline.counters["tx_errors"] += 1
 
 
 def main(argv: list[str] | None = None) -> None:
