@@ -432,14 +432,15 @@ def test_kill_drops_everything_and_restart_is_a_fresh_node() -> None:
 def test_an_engine_exception_names_node_and_time() -> None:
     class Broken(Probe):
         def handle(self, event, now):
-            if isinstance(event, MessageReceived):
+            if isinstance(event, PacketReceived):
                 raise KeyError("oops")
             return super().handle(event, now)
 
     plans = {rid(0): [(1.0, "to-N1", 1)]}
     sim = Simulation(from_dict(line(2)), lambda c, r, g: Broken(c, r, g, plans.get(c.router_id, ())))
-    with pytest.raises(SimulationError, match=r"node N1 raised in PacketReceived at t=1\.002000s"):
+    with pytest.raises(SimulationError, match=r"node N1 raised in PacketReceived at t=1\.002000s") as raised:
         sim.run()
+    assert isinstance(raised.value.__cause__, KeyError)  # the planted error, not a slip in the test
 
 
 def test_a_deadline_that_never_moves_is_reported_not_spun_on_forever() -> None:
