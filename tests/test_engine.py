@@ -381,6 +381,23 @@ def test_shutdown_leaves_no_state_on_the_neighbours(stopping):
         assert line.lsps(stopping) == [] and all(line.lsps(i) == [] for i in range(stopping + 1, 4))
 
 
+def test_shutdown_during_setup_has_the_head_tear_the_path():
+    """A transit stopping before any Resv came back has no reservation to tear upstream: its PathErr
+    (23/0, RSVP system error) reaches the head, which tears its Path, so the nodes before it forget
+    the LSP at once instead of after the path state lifetime."""
+    from rsvp.engine.events import ShutdownRequested
+
+    line = Line(4)
+    line.down.add(2)  # link 2-3: node 2's Path never reaches the tail, no Resv comes back
+    line.handle(0, TunnelAdded(tunnel(line, 3)))
+    line.run(1.0)
+    assert [len(line.lsps(i)) for i in range(4)] == [1, 1, 1, 0] and line.lsps(0)[0]["state"] == "down"
+    line.handle(2, ShutdownRequested())
+    line.run(1.3)
+    assert line.lsps(0)[0]["reason"] == "PathErr 23/0 from 10.0.1.2"
+    assert line.lsps(1) == [] and line.lsps(2) == []
+
+
 def test_non_rsvp_hop_is_detected_from_the_ip_ttl_and_sets_the_adspec_break_bit():
     """RFC 2205 section 3.8: a Path whose IP TTL differs from its Send_TTL crossed routers that did not
     intercept it; the node records and counts that, shows it, and sets the global break bit (the

@@ -115,6 +115,7 @@ if TYPE_CHECKING:  # the engine is handed its randomness; it never imports a sou
 
 L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
+RSVP_SYSTEM_ERROR = 23  # error code (RFC 2205 appendix B; value implementation-specific)
 TRAFFIC_CONTROL_ERROR, BAD_TSPEC = 21, 4  # RFC 2205 appendix B
 UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
 UNACCEPTABLE_LABEL = 6
@@ -902,6 +903,8 @@ class Node(Neighbors):
             if lsp.role == "ingress":  # not a configured tunnel's (none should be left): still torn
                 self._remove_ingress(lsp.key, out)
                 continue
+            if not lsp.resv_data:  # still being set up: no Resv to tear; a PathErr has the head tear its Path
+                self._error_upstream(lsp, RSVP_SYSTEM_ERROR, 0, out)
             self._tear_upstream(lsp, out)
             self._path_gone(lsp, now, out)
         self.intserv.shut_down(now, out)
