@@ -66,7 +66,8 @@ from quasar_glue.backend import graph_for
 from quasar_glue.dom0 import Dom0
 from quasar_glue.model import Routelet
 from quasar_glue.mpls import ETH_P_MPLS_UC, u32_label_key
-from rsvp.ctl.client import ControlError, request
+from rsvp.ctl.client import request
+from rsvp.daemon.testbed import spawn_rsvpd, wait_answering
 from rsvp.engine.config import Interface
 from rsvp.engine.flowspecs import controlled_load
 from rsvp.wire.objects.intserv import TokenBucket
@@ -231,22 +232,10 @@ class Testbed:
         return path
 
     def _start_rsvpd(self, ns: str, config: str) -> None:
-        """rsvpd in ``ns``'s network namespace; ready once its control socket answers.  nsenter, not
-        ``ip netns exec``: that remounts /sys for the namespace, hiding /sys/fs/cgroup from the router's
-        glue (its routelets' cgroups)."""
-        with open(f"{self.workdir}/{ns}.log", "ab") as log:
-            self.daemons[ns] = subprocess.Popen(
-                ["nsenter", f"--net=/run/netns/{ns}", sys.executable, "-m", "rsvp.daemon", "run", "-c", config],
-                cwd=ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
-        deadline = time.monotonic() + SIGNAL_TIMEOUT_S
-        while True:
-            try:
-                request(self._socket(ns), {"command": "show", "what": "lsps"}, timeout_s=1.0)
-                return
-            except ControlError:
-                if time.monotonic() > deadline or self.daemons[ns].poll() is not None:
-                    raise RuntimeError(f"rsvpd in {ns} did not start: {self._log_tail(ns)}") from None
-                time.sleep(0.05)
+        """rsvpd in ``ns``'s network namespace; ready once its control socket answers."""
+        daemon = self.daemons[ns] = spawn_rsvpd(ns, config, f"{self.workdir}/{ns}.log")
+        if not wait_answering(self._socket(ns), lambda: daemon.poll() is None, SIGNAL_TIMEOUT_S):
+            raise RuntimeError(f"rsvpd in {ns} did not start: {self._log_tail(ns)}")
 
     def _log_tail(self, ns: str) -> str:
         try:

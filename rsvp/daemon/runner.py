@@ -124,7 +124,7 @@ class Router:
         self.tunnel_ids: dict[str, int] = {}
         self._last_tunnel_id = 0
         self.from_file: set[str] = set()  # tunnels from the file (reload reconciles these only)
-        self._inbox_send = _Inbox()
+        self._inbox = _Inbox()
         self._labels_send, self._labels = trio.open_memory_channel[Action](math.inf)
         self._stopping = trio.Event()
         self._lsp_states: dict[LspKey, tuple[bool, str | None]] = {}
@@ -157,7 +157,7 @@ class Router:
         self.log.info("stopped", counters=dict(self.transport.counters))
 
     async def _engine_task(self) -> None:
-        node, transport, inbox = self.node, self.transport, self._inbox_send
+        node, transport, inbox = self.node, self.transport, self._inbox
         items = inbox.items
         while True:
             while items:
@@ -213,7 +213,7 @@ class Router:
         async for action in self._labels:
             answer = await self._realise(action)
             if answer is not None:
-                self._inbox_send.send_nowait(answer)
+                self._inbox.send_nowait(answer)
 
     async def _realise(self, action: Action) -> LabelInstalled | LabelInstallFailed | None:
         """Carry out one forwarding action; the engine's answer event for an install."""
@@ -270,7 +270,7 @@ class Router:
             for name in names:
                 if self.routes.up(name) != before[name]:
                     self.log.warning("link up" if self.routes.up(name) else "link down", interface=name)
-                    self._inbox_send.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
+                    self._inbox.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
 
     def _log_lsp_changes(self) -> None:
         """Log LSPs that came up, went down or went away since the last call (at level info; above it
@@ -304,14 +304,14 @@ class Router:
     async def settle(self) -> None:
         """Return once everything queued for the engine so far has been handled and performed."""
         mark = _Mark(trio.Event())
-        self._inbox_send.send_nowait(mark)
+        self._inbox.send_nowait(mark)
         await mark.done.wait()
 
     async def _tear_down(self) -> None:
         """Tell the engine to tear down every LSP (its own tunnels, and transit and egress LSPs both
         ways), wait until it has sent the tears, let them leave."""
         self.log.info("stopping: tearing down every LSP", tunnels=len(self.tunnels), lsps=len(self.node.lsps))
-        self._inbox_send.send_nowait(ShutdownRequested())
+        self._inbox.send_nowait(ShutdownRequested())
         await self.settle()
         await trio.sleep(DRAIN_S)
 
@@ -327,7 +327,7 @@ class Router:
             self.tunnel_ids[tunnel.name] = self._fresh_tunnel_id()
         self.log.info("tunnel set", lsp=tunnel.name, destination=str(tunnel.destination),
                       tunnel_id=self.tunnel_ids[tunnel.name], bandwidth_bps=tunnel.bandwidth_bps)
-        self._inbox_send.send_nowait(TunnelAdded(tunnel.tunnel(self.tunnel_ids[tunnel.name])))
+        self._inbox.send_nowait(TunnelAdded(tunnel.tunnel(self.tunnel_ids[tunnel.name])))
         return True
 
     def _fresh_tunnel_id(self) -> int:
@@ -349,7 +349,7 @@ class Router:
         self.tunnel_ids.pop(name)
         self.from_file.discard(name)
         self.log.info("tunnel removed", lsp=name)
-        self._inbox_send.send_nowait(TunnelRemoved(name))
+        self._inbox.send_nowait(TunnelRemoved(name))
 
     def reload(self) -> dict[str, Any]:
         """SIGHUP: re-read the file; apply tunnel and log changes, leave unchanged tunnels alone.

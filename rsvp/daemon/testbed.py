@@ -25,6 +25,7 @@ import subprocess
 import sys
 import time
 import tomllib
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,30 @@ from rsvp.sim.topology import Topology, first_hops
 STOP_TIMEOUT_S = 5.0
 START_TIMEOUT_S = 10.0
 STATE_FILE = "testbed.json"
+
+
+def spawn_rsvpd(namespace: str, config: Path | str, log: Path | str) -> subprocess.Popen:
+    """``rsvpd run -c config`` in network namespace ``namespace``, output appended to ``log``.  nsenter,
+    not ``ip netns exec``: that remounts /sys for the namespace, hiding /sys/fs/cgroup from a netns glue
+    (its routelets' cgroups)."""
+    with open(log, "ab") as out:
+        return subprocess.Popen(
+            ["nsenter", f"--net=/run/netns/{namespace}", sys.executable, "-m", "rsvp.daemon", "run", "-c", str(config)],
+            stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+
+
+def wait_answering(socket: Path | str, alive: Callable[[], bool], timeout_s: float) -> bool:
+    """Poll rsvpd's control socket until it answers (True), or its daemon is gone or ``timeout_s`` has
+    passed (False)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            request(str(socket), {"command": "show", "what": "lsps"}, timeout_s=1.0)
+            return True
+        except ControlError:
+            if time.monotonic() > deadline or not alive():
+                return False
+            time.sleep(0.05)
 
 
 def load_topology(path: Path) -> tuple[Scenario, float | None]:
@@ -161,24 +186,13 @@ class Testbed:
 
     def start_router(self, node: str) -> None:
         """Start ``node``'s rsvpd (again, after :meth:`stop`) and wait until it answers on its control socket."""
-        with self.log_file(node).open("ab") as log:
-            self.processes[node] = subprocess.Popen(
-                ["ip", "netns", "exec", self.namespace(node), sys.executable, "-m", "rsvp.daemon", "run",
-                 "-c", str(self.config_file(node))],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+        self.processes[node] = spawn_rsvpd(self.namespace(node), self.config_file(node), self.log_file(node))
         (self.run_dir / f"{node}.pid").write_text(str(self.processes[node].pid))
         self.wait_ready(node)
 
     def wait_ready(self, node: str, timeout_s: float = START_TIMEOUT_S) -> None:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            try:
-                request(str(self.socket(node)), {"command": "show", "what": "lsps"}, timeout_s=1.0)
-                return
-            except ControlError:
-                if time.monotonic() > deadline or not _alive(self.pid(node)):
-                    raise RuntimeError(f"rsvpd on {node} did not start; see {self.log_file(node)}") from None
-                time.sleep(0.05)
+        if not wait_answering(self.socket(node), lambda: _alive(self.pid(node)), timeout_s):
+            raise RuntimeError(f"rsvpd on {node} did not start; see {self.log_file(node)}")
 
     # --- down and status ------------------------------------------------------------------------------
 

@@ -227,13 +227,5 @@ class RawTransport:
     async def wait_readable(self) -> None:
         await trio.lowlevel.wait_readable(self.sock)
 
-    async def receive(self) -> Datagram:
-        """The next usable datagram, waiting for one."""
-        while True:
-            datagram = self.receive_nowait()
-            if datagram is not None:
-                return datagram
-            await self.wait_readable()
-
     def close(self) -> None:
         self.sock.close()

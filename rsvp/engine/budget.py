@@ -250,6 +250,12 @@ class StateLimits:
         self.total += 1
         self._per_neighbor[neighbor] += 1
 
+    def moved(self, old: Hashable, new: Hashable) -> None:
+        """A block's previous hop changed from ``old`` to ``new`` (it counts against ``new`` now)."""
+        if old != new:
+            self.removed(old)
+            self.added(new)
+
     def removed(self, neighbor: Hashable) -> None:
         left = self._per_neighbor[neighbor] - 1
         if left < 0:

@@ -341,9 +341,8 @@ class IntServ:
             psb = s.psbs[sender] = Psb(sender, template, tspec)
             if limits is not None:
                 limits.added(hop.address)
-        elif limits is not None and psb.phop != hop.address:
-            limits.removed(psb.phop)
-            limits.added(hop.address)
+        elif limits is not None:
+            limits.moved(psb.phop, hop.address)
         self._schedule(PATH_EXPIRY, (key, sender), now + self._lifetime(message))
         changed = new or (psb.tspec, psb.adspec, psb.phop, psb.lih, psb.in_interface, psb.routes, psb.forward) != \
             (tspec, adspec, hop.address, hop.logical_interface_handle, event.interface, routes, forward) \

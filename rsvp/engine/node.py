@@ -218,11 +218,7 @@ class Node(Neighbors):
     def lsp_states(self) -> dict[LspKey, tuple[bool, str | None]]:
         """Each LSP's (up, reason) as :meth:`snapshot` describes it, without describing every LSP (the
         daemon compares these every second to log what changed; :meth:`describe` the ones that did)."""
-        states: dict[LspKey, tuple[bool, str | None]] = {}
-        for key, lsp in self.lsps.items():
-            up = lsp.up if isinstance(lsp, IngressLsp) else lsp.installed
-            states[key] = (up, None if up else lsp.reason if isinstance(lsp, IngressLsp) else "signalling")
-        return states
+        return {key: _state(lsp) for key, lsp in self.lsps.items()}
 
     def describe(self, key: LspKey) -> dict[str, Any] | None:
         """One LSP as :meth:`snapshot` lists it (None: no such LSP)."""
@@ -560,9 +556,8 @@ class Node(Neighbors):
                     return
                 self.limits.added(hop.address)
             lsp = self.lsps[key] = Lsp(key, role, phop=hop.address)
-        elif self.limits is not None and lsp.phop != hop.address:
-            self.limits.removed(lsp.phop)
-            self.limits.added(hop.address)
+        elif self.limits is not None:
+            self.limits.moved(lsp.phop, hop.address)
         if mid is not None:
             lsp.path_mid_in = self._install_id(event, mid, lsp.path_mid_in)
         lsp.path_lifetime_s = self._lifetime(message.find(C.TIME_VALUES).refresh_period_ms)
@@ -706,8 +701,13 @@ class Node(Neighbors):
         if lsp.role == "ingress":
             self._ingress_down(lsp, "preempted by a higher-priority LSP", now, out)
             return
-        self._resv_err_downstream(lsp, SERVICE_PREEMPTED, 0, out)
-        self._error_upstream(lsp, SERVICE_PREEMPTED, 0, out)
+        self._fail_transit(lsp, SERVICE_PREEMPTED, 0, out)
+
+    def _fail_transit(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
+        """A transit LSP's reservation is undone here: ResvErr toward the receiver, PathErr toward the
+        head, reservation and label released."""
+        self._resv_err_downstream(lsp, code, value, out)
+        self._error_upstream(lsp, code, value, out)
         self._unreserve(lsp, out)
         lsp.out_label, lsp.resv_rro = None, ()
 
@@ -767,11 +767,10 @@ class Node(Neighbors):
             self._ingress_down(lsp, f"install failed {code}/{value}: {event.reason}", now, out)
             return
         if lsp.role == "transit":
-            self._resv_err_downstream(lsp, code, value, out)
+            self._fail_transit(lsp, code, value, out)
+            return
         self._error_upstream(lsp, code, value, out)
         self._unreserve(lsp, out)
-        if lsp.role == "transit":
-            lsp.out_label, lsp.resv_rro = None, ()
 
     def _send_resv(self, lsp: Lsp, now: float, out: list[Action]) -> None:
         address = self._address(lsp.in_interface)  # type: ignore[arg-type]
@@ -827,10 +826,8 @@ class Node(Neighbors):
         if lsp.role == "ingress":
             self._ingress_down(lsp, reason, now, out)
             return
-        if lsp.role == "transit" and lsp.resv_data:
-            tear = messages.resv_tear(lsp, self._address(lsp.in_interface))  # type: ignore[arg-type]
-            self._trigger(out, tear, lsp.in_interface, lsp.phop, lsp.key, lsp.resv_mid_out)  # type: ignore[arg-type]
-            lsp.resv_mid_out = None
+        if lsp.role == "transit":
+            self._tear_upstream(lsp, out)
         self._unreserve(lsp, out)
         lsp.out_label, lsp.resv_rro = None, ()
 
@@ -903,20 +900,19 @@ class Node(Neighbors):
             if lsp.role == "ingress":  # not a configured tunnel's (none should be left): still torn
                 self._remove_ingress(lsp.key, out)
                 continue
-            if not lsp.resv_data:  # still being set up: no Resv to tear; a PathErr has the head tear its Path
+            if lsp.resv_data:
+                self._tear_upstream(lsp, out)
+            else:  # still being set up: no Resv to tear; a PathErr has the head tear its Path
                 self._error_upstream(lsp, RSVP_SYSTEM_ERROR, 0, out)
-            self._tear_upstream(lsp, out)
             self._path_gone(lsp, now, out)
         self.intserv.shut_down(now, out)
 
     def _tear_upstream(self, lsp: Lsp, out: list[Action]) -> None:
         """ResvTear for the Resv this node sent upstream (none if it sent none)."""
-        if lsp.resv_data and lsp.in_interface is not None and lsp.phop is not None:
-            tear = messages.resv_tear(lsp, self._address(lsp.in_interface))
-            self._trigger(out, tear, lsp.in_interface, lsp.phop, lsp.key, lsp.resv_mid_out)
-        elif lsp.resv_mid_out is not None and lsp.phop is not None:
-            self.reliable.withdraw(lsp.phop, lsp.resv_mid_out)  # type: ignore[union-attr]
-        lsp.resv_mid_out = None
+        if lsp.resv_data:
+            tear = messages.resv_tear(lsp, self._address(lsp.in_interface))  # type: ignore[arg-type]
+            self._trigger(out, tear, lsp.in_interface, lsp.phop, lsp.key, lsp.resv_mid_out)  # type: ignore[arg-type]
+            lsp.resv_mid_out = None
 
     # --- releasing -------------------------------------------------------------------------
 
@@ -944,7 +940,7 @@ class Node(Neighbors):
         session = lsp.key.session
         end_point, sender = IPv4Address(session.end_point), IPv4Address(lsp.key.sender)
         ingress = isinstance(lsp, IngressLsp)
-        up = lsp.up if ingress else lsp.installed
+        up, reason = _state(lsp)
         record = lsp.resv_rro if lsp.role == "ingress" else (lsp.rro_in or ())
         return {
             "name": lsp.tunnel.name if ingress else f"{end_point}/{session.tunnel_id}/{sender}",
@@ -957,9 +953,17 @@ class Node(Neighbors):
             "out_label": lsp.out_label,
             "record_route": [str(s.address) for s in record if isinstance(s, routes.RroIPv4)],
             "bandwidth_bps": lsp.bandwidth_bps,
-            "reason": None if up else lsp.reason if ingress else "signalling",
+            "reason": reason,
             "non_rsvp_hop": lsp.non_rsvp_hop,
         }
+
+
+def _state(lsp: Lsp) -> tuple[bool, str | None]:
+    """Whether ``lsp`` is up (an ingress: signalled and installed; others: forwarding entry in place),
+    and why not."""
+    if isinstance(lsp, IngressLsp):
+        return lsp.up, None if lsp.up else lsp.reason
+    return lsp.installed, None if lsp.installed else "signalling"
 
 
 _HOP_BY_HOP = frozenset({C.INTEGRITY, C.MESSAGE_ID, C.MESSAGE_ID_ACK})
