@@ -105,7 +105,8 @@ def load_runs(directory: pathlib.Path) -> list[Run]:
             quantiles = list(csv.DictReader(file))
         flows = []
         for row in table:
-            stats = FlowStats(**{f: (int(row[f]) if f in ("flow", "sent", "received") else _number(row[f]))
+            stats = FlowStats(**{f: (int(row[f]) if f in ("flow", "sent", "received")
+                                     else _number(row.get(f, "nan")))  # read_p99_ms: not in runs before it
                                  for f in STAT_FIELDS})
             flow = Flow(stats.flow, row["name"], int(row["egress"]), int(row["size"]),
                         float(row["reserved_bps"]) if row["reserved_bps"] else None)
@@ -143,6 +144,7 @@ def metrics(run: Run) -> dict[str, float]:
     good, bad = _well_behaved(run), _flow(run, "m")
     return {"worst_kept": min(kept_fraction(r) for r in good), "worst_p99_ms": max(r.stats.p99_ms for r in good),
             "worst_p50_ms": max(r.stats.p50_ms for r in good), "worst_loss": max(r.stats.loss for r in good),
+            "worst_read_p99_ms": max(r.stats.read_p99_ms for r in good),
             "m_offered_mbps": bad.stats.offered_bps / 1e6, "m_mbps": bad.stats.throughput_bps / 1e6}
 
 
@@ -236,7 +238,8 @@ def markdown(groups: dict) -> str:
             continue
         for metric, title in (("worst_kept", "worst well-behaved received / reserved"),
                               ("worst_p99_ms", "worst well-behaved p99 latency (ms)"),
-                              ("worst_p50_ms", "worst well-behaved p50 latency (ms)")):
+                              ("worst_p50_ms", "worst well-behaved p50 latency (ms)"),
+                              ("worst_read_p99_ms", "worst well-behaved p99 latency to the sink's read (ms)")):
             out += [f"### isolation, {layout} NIC: {title}", "", "| mode | " + " | ".join(present) + " |",
                     "|---|" + "---|" * len(present)]
             for mode in modes("isolation", layout):

@@ -5,8 +5,12 @@ Definitions (the unit tests compute them by hand):
 * throughput: bytes of distinct probes received, sent within the send
   window, times 8, over the window's length;
 * loss: 1 - distinct probes received / probes sent;
-* latency: receive minus send time of each distinct probe; percentiles by
-  nearest rank (the smallest value with at least p% of samples at or below it);
+* latency: receive minus send time of each distinct probe, receive being
+  when the frame reached the receiver's interface (the kernel's timestamp);
+  percentiles by nearest rank (the smallest value with at least p% of
+  samples at or below it);
+* read latency (``read_p99_ms``): the same to when the sink process read the
+  frame, which adds the sink's own scheduling delay;
 * jitter: the RFC 3550 (section 6.4.1) interarrival jitter after the last
   packet, in arrival order: J += (|D| - J) / 16, D the difference of two
   consecutive packets' transit times.
@@ -19,7 +23,7 @@ import itertools
 import math
 from collections.abc import Sequence
 
-Record = tuple[int, int, int, int, int]  # flow, seq, send_ns, recv_ns, length (evaluation.traffic)
+Record = tuple[int, int, int, int, int, int]  # flow, seq, send_ns, recv_ns, length, read_ns (evaluation.traffic)
 
 
 def percentile(values: Sequence[float], p: float) -> float:
@@ -60,6 +64,7 @@ class FlowStats:
     p99_ms: float
     max_ms: float
     jitter_ms: float
+    read_p99_ms: float
 
 
 def flow_stats(flow: int, records: Sequence[Record], sent: int, offered_bps: float, start_ns: int,
@@ -72,7 +77,8 @@ def flow_stats(flow: int, records: Sequence[Record], sent: int, offered_bps: flo
     return FlowStats(flow=flow, sent=sent, received=len(kept), offered_bps=offered_bps,
                      throughput_bps=in_window * 8 / window_s, loss=1 - len(kept) / sent if sent else math.nan,
                      p50_ms=percentile(latencies, 50), p99_ms=percentile(latencies, 99),
-                     max_ms=max(latencies, default=math.nan), jitter_ms=rfc3550_jitter(latencies))
+                     max_ms=max(latencies, default=math.nan), jitter_ms=rfc3550_jitter(latencies),
+                     read_p99_ms=percentile([(r[5] - r[2]) / 1e6 for r in kept], 99))
 
 
 def throughput_series(records: Sequence[Record], start_ns: int, bin_s: float, bins: int) -> list[float]:

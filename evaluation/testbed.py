@@ -437,6 +437,9 @@ class Testbed:
         for egress, summary in sink_summaries.items():
             if summary["socket_drops"]:
                 print(f"warning: sink on NIC {egress} dropped {summary['socket_drops']} frames", file=sys.stderr)
+            if summary["untimed"]:
+                raise RuntimeError(f"sink on NIC {egress}: {summary['untimed']} probes without a kernel receive "
+                                   "timestamp (SO_TIMESTAMPNS)")
         by_flow: dict[int, list] = defaultdict(list)
         for egress in egresses:
             raw = array("q")

@@ -18,8 +18,9 @@ Run inside a namespace (the testbed does, through ``ip netns exec``)::
         --size 500 --start-at T --duration 3      # prints a JSON summary of what was really sent
     python -m evaluation.traffic sink DEVICE --until T --out records.bin   # until T or end of stdin
 
-The sink writes one record per probe, five native int64s:
-flow, sequence, send_ns, receive_ns, frame length.
+The sink writes one record per probe, six native int64s: flow, sequence,
+send_ns, receive_ns (the kernel's timestamp of the frame reaching the sink's
+interface), frame length, read_ns (when the sink read it).
 """
 
 from __future__ import annotations
@@ -44,7 +45,9 @@ IPPROTO_UDP = 17
 IP_HEADER, UDP_HEADER = 20, 8
 PROBE = struct.Struct("!IHIQ")  # magic, flow, sequence, send_ns
 MAGIC = 0x51455631  # "QEV1"
-RECORD_FIELDS = ("flow", "seq", "send_ns", "recv_ns", "length")
+RECORD_FIELDS = ("flow", "seq", "send_ns", "recv_ns", "length", "read_ns")
+SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD; also its SCM_ cmsg type): receive time, CLOCK_REALTIME
+TIMESPEC = struct.Struct("@qq")
 MAX_CATCH_UP = 64  # frames sent back to back when the sender wakes late
 
 
@@ -130,14 +133,22 @@ def send(device: str, frame: bytearray, offset: int, flow: int, rate_pps: float,
 
 def sink(device: str, until: float, out_path: str, stop=None) -> dict:
     """Record every probe arriving on ``device`` until monotonic ``until`` or until ``stop`` (a file
-    object, e.g. stdin) is readable (end of file: the senders are done); write them to ``out_path``."""
+    object, e.g. stdin) is readable (end of file: the senders are done); write them to ``out_path``.
+
+    A probe's receive time is the kernel's timestamp of the frame reaching ``device`` (SO_TIMESTAMPNS,
+    CLOCK_REALTIME, moved onto CLOCK_MONOTONIC by their offset at start): the router's latency without
+    the sink's own scheduling delay, which the read time (taken when the sink read the frame) adds."""
     sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 16 << 20)
+    sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     sock.bind((device, ETH_P_ALL))
     sock.setblocking(False)
+    ancillary = socket.CMSG_SPACE(TIMESPEC.size)
+    realtime_offset = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.monotonic_ns()
     buffer = bytearray(2048)
     view = memoryview(buffer)
     records = array.array("q")
+    untimed = 0
     while (remaining := until - time.monotonic()) > 0:
         readable = select.select([sock, *([stop] if stop else [])], [], [], remaining)[0]
         if stop in readable:
@@ -146,21 +157,35 @@ def sink(device: str, until: float, out_path: str, stop=None) -> dict:
             continue
         while True:
             try:
-                length, address = sock.recvfrom_into(buffer)
+                length, cmsgs, _, address = sock.recvmsg_into([buffer], ancillary)
             except BlockingIOError:
                 break
-            received = time.monotonic_ns()
+            read = time.monotonic_ns()
             if address[2] == PACKET_OUTGOING:
                 continue
             offset = probe_offset(view, length)
-            if offset is not None:
-                _, flow, seq, sent = PROBE.unpack_from(buffer, offset)
-                records.extend((flow, seq, sent, received, length))
+            if offset is None:
+                continue
+            received = kernel_time(cmsgs)
+            if received is None:
+                untimed += 1
+                continue
+            _, flow, seq, sent = PROBE.unpack_from(buffer, offset)
+            records.extend((flow, seq, sent, received - realtime_offset, length, read))
     _, drops = struct.unpack("II", sock.getsockopt(SOL_PACKET, PACKET_STATISTICS, 8))
     sock.close()
     with open(out_path, "wb") as out:
         records.tofile(out)
-    return {"records": len(records) // len(RECORD_FIELDS), "socket_drops": drops}
+    return {"records": len(records) // len(RECORD_FIELDS), "socket_drops": drops, "untimed": untimed}
+
+
+def kernel_time(cmsgs: list[tuple[int, int, bytes]]) -> int | None:
+    """The SO_TIMESTAMPNS receive time in a message's ancillary data (CLOCK_REALTIME ns), None if absent."""
+    for level, kind, data in cmsgs:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
+            seconds, nanoseconds = TIMESPEC.unpack_from(data)
+            return seconds * 1_000_000_000 + nanoseconds
+    return None
 
 
 def main(argv: list[str] | None = None) -> None:

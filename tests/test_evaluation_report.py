@@ -25,7 +25,7 @@ from rsvp.engine.config import Interface
 
 def result(name: str, flow_id: int, throughput_bps: float, p99_ms: float, reserved: float | None = RESERVED_BPS,
            latencies=(0.1, 0.2, 0.3)) -> FlowResult:
-    stats = FlowStats(flow_id, 100, 99, 2e6, throughput_bps, 0.01, 0.2, p99_ms, p99_ms + 1, 0.05)
+    stats = FlowStats(flow_id, 100, 99, 2e6, throughput_bps, 0.01, 0.2, p99_ms, p99_ms + 1, 0.05, p99_ms + 0.5)
     return FlowResult(Flow(flow_id, name, 1, 500, reserved), stats, [1e6, 2e6], list(latencies),
                       {"late_start_s": 0.001})
 

@@ -13,9 +13,10 @@ from quasar_glue.mpls import LabelEntry
 from rsvp.wire.checksum import internet_checksum
 
 MS = 1_000_000
-# flow, seq, send_ns, recv_ns, length: seq 4 lost, seq 1 duplicated, seq 2 overtaken by seq 3
-RECORDS = [(1, 0, 0, 1 * MS, 100), (1, 1, 10 * MS, 13 * MS, 100), (1, 1, 10 * MS, 14 * MS, 100),
-           (1, 3, 30 * MS, 32 * MS, 100), (1, 2, 20 * MS, 26 * MS, 100)]
+# flow, seq, send_ns, recv_ns, length, read_ns: seq 4 lost, seq 1 duplicated, seq 2 overtaken by seq 3
+RECORDS = [(1, 0, 0, 1 * MS, 100, 2 * MS), (1, 1, 10 * MS, 13 * MS, 100, 13 * MS),
+           (1, 1, 10 * MS, 14 * MS, 100, 15 * MS), (1, 3, 30 * MS, 32 * MS, 100, 40 * MS),
+           (1, 2, 20 * MS, 26 * MS, 100, 40 * MS)]
 
 
 def test_flow_stats_by_hand():
@@ -24,6 +25,7 @@ def test_flow_stats_by_hand():
     assert stats.throughput_bps == pytest.approx(300 * 8 / 0.025)  # seqs 0, 1, 2 sent within 25 ms
     # latencies in arrival order 1, 3, 2, 6 ms; sorted 1, 2, 3, 6
     assert (stats.p50_ms, stats.p99_ms, stats.max_ms) == (2.0, 6.0, 6.0)
+    assert stats.read_p99_ms == 20.0  # read latencies 2, 3, 10, 20 ms (the sink read seqs 3 and 2 late)
     j = 2 / 16
     j += (1 - j) / 16
     j += (4 - j) / 16
