@@ -31,9 +31,9 @@ Modes (what forwards the reserved flows):
 * ``kernel``: a standard Linux router: kernel IPv4 forwarding into one FIFO
   per NIC at the link rate, no routelets.  Every flow is plain IPv4.
 
-Names carry a random tag, so parallel testbeds never meet, except the
-router's rsvpd, whose glue names its routelets ``qrl-<n>`` (rsvpd's fixed
-prefix): one ``quasar`` testbed per host at a time.  :meth:`Testbed.close`
+Names carry a random tag, so parallel testbeds never meet: the router's
+rsvpd is configured with ``[glue] name_prefix = "ev<tag>q"`` (its routelets
+are ``ev<tag>q-<n>``) and ``cgroup_parent = "quasar-<tag>"``.  :meth:`Testbed.close`
 stops the daemons (the router's releases its routelets) and removes every
 namespace, qdisc and process the testbed made, also after a failure.
 """
@@ -144,6 +144,7 @@ class Testbed:
         self.sender, self.router = f"ev{self.tag}s", f"ev{self.tag}r"
         self.receivers = {1: f"ev{self.tag}c1", 2: f"ev{self.tag}c2"}
         self.forwarder_ns = f"ev{self.tag}f"
+        self.routelet_prefix, self.cgroup_parent = f"ev{self.tag}q", f"quasar-{self.tag}"  # the router rsvpd's glue
         self.labels: dict[str, int] = {}  # reserved flow -> the label it is sent with
         self.reservations: dict[str, dict] = {}  # reserved flow -> what the router granted (its Shares)
         self.daemons: dict[str, subprocess.Popen] = {}  # namespace -> rsvpd
@@ -252,7 +253,8 @@ class Testbed:
         self._start_rsvpd(self.router, self._config(
             self.router, ROUTER_IP, [("rin", self.link_bps)] + [(f"rout{e}", self.link_bps) for e in self.receivers],
             f'[admission]\npolicy = "quasar"\n{options}\n\n[glue]\nbackend = "netns"\n'
-            f"pool_size = {len(self.reserved)}\n"))
+            f'pool_size = {len(self.reserved)}\nname_prefix = "{self.routelet_prefix}"\n'
+            f'cgroup_parent = "{self.cgroup_parent}"\n'))
         tunnels = "".join(f'[[tunnel]]\nname = "{f.name}"\ndestination = "{self.next_hop(f.egress)}"\n'
                           f"bandwidth_bps = {f.reserved_bps}\n\n" for f in self.reserved)
         self._start_rsvpd(self.sender, self._config(self.sender, SENDER_IP, [("s0", 1e9)], tunnels))
@@ -299,13 +301,12 @@ class Testbed:
         if self.parent_cpu_shares is not None:
             self._weigh_parent(self.parent_cpu_shares)
 
-    @staticmethod
-    def _weigh_parent(shares: int) -> None:
-        """Give the cgroup holding all routelets (rsvpd's glue: ``quasar``) the CPU weight ``shares``
-        (cgroup v1 cpu.shares; v2 cpu.weight scaled from 1024 to 100).  The glue leaves it at the default,
-        so all routelets together weigh as much as one ordinary process (docs/evaluation.md)."""
+    def _weigh_parent(self, shares: int) -> None:
+        """Give the cgroup holding all routelets (the router rsvpd's ``cgroup_parent``) the CPU weight
+        ``shares`` (cgroup v1 cpu.shares; v2 cpu.weight scaled from 1024 to 100).  The glue leaves it at the
+        default, so all routelets together weigh as much as one ordinary process (docs/evaluation.md)."""
         root = pathlib.Path("/sys/fs/cgroup")
-        parent = GlueConfig().cgroup_parent
+        parent = self.cgroup_parent
         if (root / "cpu" / parent / "cpu.shares").exists():
             (root / "cpu" / parent / "cpu.shares").write_text(str(shares))
         elif (root / parent / "cpu.weight").exists():

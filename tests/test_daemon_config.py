@@ -9,6 +9,7 @@ import pytest
 
 from rsvp.daemon import cli
 from rsvp.daemon.config import ConfigError, loads, parse_tunnel
+from rsvp.daemon.performers import glue_config
 from rsvp.engine.config import EroHop
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +31,10 @@ def test_example_has_every_key() -> None:
     assert tunnel.ero == (EroHop(IPv4Address("10.0.1.2")), EroHop(IPv4Address("192.0.2.4"), 32, True))
     assert config.metrics_listen == ("127.0.0.1", 9180)
     assert tunnel.tunnel(5).tunnel_id == 5
+    glue = glue_config(config)
+    assert (glue.name_prefix, glue.cgroup_parent) == ("qrl", "quasar")
+    assert glue_config(loads(MINIMAL + "[glue]\nname_prefix = 'ev12q'\ncgroup_parent = 'quasar-12'")
+                       ).cgroup_parent == "quasar-12"
 
 
 def test_defaults_and_node_config() -> None:
@@ -47,6 +52,10 @@ TWO_TUNNELS_NAMED_T = ("[[tunnel]]\nname = 't'\ndestination = '192.0.2.9'\nbandw
     ("[timers]\nrefresh_s = 0", "timers.refresh_s", "must be > 0"),
     ("[timers]\nrefresh = 30", "timers.refresh", "unknown key"),
     ("[glue]\nbackend = 'xen'", "glue.backend", "not one of"),
+    ("[glue]\nname_prefix = 'routelets'", "glue.name_prefix", "1 to 8 lower-case"),
+    ("[glue]\nname_prefix = 'Q1'", "glue.name_prefix", "1 to 8 lower-case"),
+    ("[glue]\ncgroup_parent = 'a/b'", "glue.cgroup_parent", "one cgroup directory name"),
+    ("[glue]\ncgroup_parent = '..'", "glue.cgroup_parent", "one cgroup directory name"),
     ("[log]\nformat = 'text'", "log.format", "not one of"),
     ("[metrics]\nlisten = 'localhost'", "metrics.listen", "not host:port"),
     ("[[tunnel]]\nname = 't'\ndestination = '192.0.2.9'", "tunnel[0].bandwidth_bps", "missing"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 from ipaddress import IPv4Address, IPv4Interface, IPv4Network
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ from rsvp.settings import KeyedError, parse_toml, read_toml
 
 LOOSE = "loose:"
 GLUE_BACKENDS = ("none", "libvirt", "netns")
+NAME_PREFIX = re.compile(r"[a-z][a-z0-9]{0,7}")
+CGROUP_NAME = re.compile(r"(?!\.\.?$)[A-Za-z0-9._-]{1,64}")
 LOG_FORMATS = ("json", "console")
 LOG_LEVELS = ("debug", "info", "warning", "error")
 DEFAULT_SOCKET = "/run/rsvpd.sock"
@@ -80,6 +83,8 @@ class DaemonConfig:
     glue_backend: str = "none"
     glue_uri: str = ""
     glue_pool_size: int = 2
+    glue_name_prefix: str = "qrl"
+    glue_cgroup_parent: str = "quasar"
     control_socket: str = DEFAULT_SOCKET
     log_format: str = "json"
     log_level: str = "info"
@@ -131,7 +136,7 @@ def from_dict(data: dict[str, Any]) -> DaemonConfig:
     router = top.table("router", {"id"}, required=True)
     timers = top.table("timers", {"refresh_s", "keep_multiplier", "hello_interval_s"})
     admission = top.table("admission", {"policy", "options"})
-    glue = top.table("glue", {"backend", "uri", "pool_size"})
+    glue = top.table("glue", {"backend", "uri", "pool_size", "name_prefix", "cgroup_parent"})
     control = top.table("control", {"socket"})
     log = top.table("log", {"format", "level"})
     metrics = top.table("metrics", {"listen"})
@@ -152,6 +157,12 @@ def from_dict(data: dict[str, Any]) -> DaemonConfig:
         glue_backend=glue.choice("backend", "none", GLUE_BACKENDS),
         glue_uri=glue.string("uri", ""),
         glue_pool_size=glue.integer("pool_size", 2, 0, 1024),
+        glue_name_prefix=glue.matching("name_prefix", "qrl", NAME_PREFIX, "1 to 8 lower-case letters and digits, "
+                                       "starting with a letter (routelet names, namespaces and vifs <prefix>-<n>v "
+                                       "must fit the kernel's 15-character interface names)"),
+        glue_cgroup_parent=glue.matching("cgroup_parent", "quasar", CGROUP_NAME,
+                                         "one cgroup directory name: letters, digits, '.', '_' or '-', not '.' or "
+                                         "'..'"),
         control_socket=control.string("socket", DEFAULT_SOCKET, nonempty=True),
         log_format=log.choice("format", "json", LOG_FORMATS),
         log_level=log.choice("level", "info", LOG_LEVELS),
@@ -285,6 +296,12 @@ class _Table:
             raise ConfigError(self.where(key), f"must be a string, not {value!r}")
         if nonempty and not value:
             raise ConfigError(self.where(key), "must not be empty")
+        return value
+
+    def matching(self, key: str, default: str, pattern: re.Pattern[str], what: str) -> str:
+        value = self.string(key, default)
+        if not pattern.fullmatch(value):
+            raise ConfigError(self.where(key), f"{value!r} is not {what}")
         return value
 
     def choice(self, key: str, default: str, choices: tuple[str, ...]) -> str:

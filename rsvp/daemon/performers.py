@@ -113,6 +113,7 @@ def glue_config(config: DaemonConfig) -> GlueConfig:
     """The routelet settings of a daemon config (``[glue]``; data interfaces are the RSVP interfaces)."""
     uri = {"libvirt_uri": config.glue_uri} if config.glue_uri else {}
     return GlueConfig(backend=config.glue_backend, pool_size=config.glue_pool_size,
+                      name_prefix=config.glue_name_prefix, cgroup_parent=config.glue_cgroup_parent,
                       interfaces=tuple(i.name for i in config.interfaces), **uri)
 
 

@@ -84,7 +84,8 @@ KERNEL_RESYNC_S = 30.0  # the kernel is read this often even without announcemen
 RTMGRP_LINK, RTMGRP_IPV4_IFADDR, RTMGRP_IPV4_ROUTE = 0x1, 0x10, 0x40  # rtnetlink multicast groups
 DRAIN_S = 0.3  # after the tears are handed to the kernel, before the socket closes
 RESTART_FIELDS = ("router_id", "interfaces", "refresh_s", "keep_multiplier", "hello_interval_s", "admission_policy",
-                  "admission_options", "glue_backend", "glue_uri", "glue_pool_size", "control_socket",
+                  "admission_options", "glue_backend", "glue_uri", "glue_pool_size", "glue_name_prefix",
+                  "glue_cgroup_parent", "control_socket",
                   "metrics_listen")
 VIEWS = ("lsps", "sessions", "neighbors", "routelets", "counters", "ledger")
 
