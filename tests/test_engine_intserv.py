@@ -27,7 +27,7 @@ from rsvp.engine.events import (
 )
 from rsvp.engine.flowspecs import Spec, covers, f32, glb, lub, strictly_greater
 from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
-from rsvp.wire.objects import core, intserv
+from rsvp.wire.objects import core, intserv, refresh
 
 from .engine_harness import Line, Tree
 
@@ -476,6 +476,19 @@ def test_path_err_reaches_the_local_sender():
     tree._perform(2, tree.nodes[2].handle(MessageReceived(error, "to4", IPv4Address("10.1.4.2")), tree.now))
     tree.run(tree.now + 0.1)
     assert session(tree, 0)["senders"][0]["error"] == "PathErr 21/4 from 10.1.4.2"
+
+
+def test_a_forwarded_path_err_leaves_its_hop_by_hop_objects_behind():
+    """A PathErr passed on toward the sender drops the MESSAGE_ID its last hop put on it (RFC 2961
+    section 4: it concerns that hop only)."""
+    tree = with_senders(x_tree(), 0)
+    path = next(iter(tree.nodes[0].intserv.sessions.values())).psbs[(tree.address(0), 1000)].paths["to1"]
+    error = Message(MsgType.PATH_ERR, (refresh.MessageId(7, 42, flags=refresh.ACK_DESIRED), path.find(ClassNum.SESSION),
+                                       core.ErrorSpecIPv4(IPv4Address("10.1.4.2"), 0, 21, 4),
+                                       path.find(ClassNum.SENDER_TEMPLATE), path.find(ClassNum.SENDER_TSPEC)))
+    actions = tree.nodes[2].handle(MessageReceived(error, "to4", IPv4Address("10.1.4.2")), tree.now)
+    (sent,) = [a.message for a in actions if isinstance(a, Send) and a.message.msg_type == MsgType.PATH_ERR]
+    assert sent.find(ClassNum.MESSAGE_ID) is None and sent.find(ClassNum.ERROR_SPEC).error_code == 21
 
 
 def test_unknown_forward_objects_in_a_path_are_passed_on():

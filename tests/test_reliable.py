@@ -176,6 +176,17 @@ def test_tear_is_retransmitted_but_not_summarised():
     assert [type(o) for _, o in run(reliable, 100.0)] == [Retransmit, Retransmit, DeliveryFailed]
 
 
+def test_a_tear_or_error_id_seen_again_is_a_duplicate_for_a_refresh_period():
+    receiver = Reliable(7, ReliableConfig(srefresh_interval_s=30.0))
+    error = MessageId(0x42, 9, flags=0x01)
+    assert not receiver.duplicate(N, error, 0.0)
+    assert receiver.duplicate(N, error, 1.5)  # the retransmission of a message whose ACK was lost
+    assert not receiver.duplicate(N, MessageId(0x43, 9, flags=0x01), 2.0)  # the neighbour restarted: new epoch
+    assert not receiver.duplicate(IPv4Address("10.0.0.6"), error, 2.0)  # another neighbour's id
+    assert not receiver.duplicate(N, MessageId(0x42, 9), 3.0)  # no ACK_Desired: never retransmitted
+    assert not receiver.duplicate(N, error, 31.0)  # forgotten after R
+
+
 def test_capability_loss_hands_back_summarised_state():
     reliable = sender()
     reliable.trigger(MsgType.PATH, N, "a", 0.0)

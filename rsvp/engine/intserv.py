@@ -440,7 +440,7 @@ class IntServ:
             psb.error = f"PathErr {error.error_code}/{error.error_value} from {error.error_node}"
             self._count("PathErr for a local sender")
             return
-        self._send(out, event.message, psb.in_interface, psb.phop)  # type: ignore[arg-type]
+        self._send(out, messages.hop_by_hop_removed(event.message), psb.in_interface, psb.phop)  # type: ignore[arg-type]
 
     def _psb_of(self, message: Message, session: Any) -> tuple[Session | None, Psb | None]:
         s = self.sessions.get(_session_id(session))
@@ -892,7 +892,7 @@ class IntServ:
         if route is None:
             self._drop("ResvConf with no route to its receiver")
             return
-        self._send(out, event.message, route.interface, route.next_hop)
+        self._send(out, messages.hop_by_hop_removed(event.message), route.interface, route.next_hop)
 
     # --- the local host: senders and receivers (RFC 2205 section 2.10, via events) -------------------
 

@@ -7,6 +7,7 @@ from ipaddress import IPv4Address
 from typing import Any
 
 from rsvp.wire import Message, MsgType
+from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import core, intserv, routes, te
 
 from .state import Lsp
@@ -86,3 +87,13 @@ def resv_err(lsp: Lsp, hop_address: IPv4Address, node: IPv4Address, code: int, v
         intserv.FlowSpec.controlled_load(lsp.tspec.token_bucket),
         te.FilterSpecLspTunnelIPv4(sender.tunnel_sender, sender.lsp_id),
     ), send_ttl=255)
+
+
+_HOP_BY_HOP = frozenset({C.INTEGRITY, C.MESSAGE_ID, C.MESSAGE_ID_ACK})
+
+
+def hop_by_hop_removed(message: Message) -> Message:
+    """A received message to pass on: without the objects that concern one hop only (INTEGRITY,
+    RFC 2747 section 4; MESSAGE_ID, ACK and NACK, RFC 2961 section 4)."""
+    objects = tuple(o for o in message.objects if o.class_num not in _HOP_BY_HOP)
+    return message if len(objects) == len(message.objects) else dataclasses.replace(message, objects=objects)

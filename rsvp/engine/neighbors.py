@@ -12,12 +12,16 @@ source of what it sends and the RSVP_HOP of its Path and Resv messages.
   or restarted (new Src_Instance), fails every LSP through it at once, as a link
   failure does: upstream lost -> path state removed and PathTear passed on;
   downstream lost -> PathErr upstream, or the ingress goes down and retries.
-* Refresh reduction: trigger Paths, Resvs and tears carry a MESSAGE_ID asking
-  for an ACK and are retransmitted until acknowledged; the Path and Resv state
-  they carry is then refreshed by Srefresh, so the LSP record arms no refresh
-  timer.  Received MESSAGE_IDs are classified (out-of-order ones dropped) and
-  acknowledged; state installed with an id is kept alive by Srefresh lazily: its
-  expiry deadline fires and finds the time of the last Srefresh covering it
+* Refresh reduction: trigger Paths and Resvs, tears and errors (PathErr,
+  ResvErr) carry a MESSAGE_ID asking for an ACK and are retransmitted until
+  acknowledged (RFC 2961 section 4); the Path and Resv state they carry is then
+  refreshed by Srefresh, so the LSP record arms no refresh timer (tears and
+  errors are no state: never summarised).  Received MESSAGE_IDs of Path and Resv
+  are classified (out-of-order ones dropped, section 4.5) and acknowledged; a
+  tear or error is acknowledged once processed, and its retransmission (same
+  epoch and id) acknowledged again but not acted on twice.  State installed
+  with an id is kept alive by Srefresh lazily: its expiry deadline fires and
+  finds the time of the last Srefresh covering it
   (:meth:`Neighbors._summary_kept`).  A NACK is answered with the full Path or
   Resv; a new epoch from a neighbour resets what is known of it.
 """
@@ -143,6 +147,12 @@ class Neighbors:
                 continue
             # a message with a MESSAGE_ID is recognised by its id, never by its bytes (it must be acked)
             mid = sub.find(C.MESSAGE_ID)
+            if mid is not None and reliable is not None and kind not in _STATE_MESSAGES \
+                    and reliable.duplicate(source, mid, now):
+                self._count_received(sub.name, source)
+                self.counters["drop: tear or error already processed (retransmission)"] += 1
+                reliable.ack(source, mid, now)  # its ACK was lost: send another
+                continue
             self._arriving = digest if sub is message and mid is None else None
             try:
                 self._received(MessageReceived(sub, event.interface, source, event.ip_ttl), now, out)

@@ -295,9 +295,10 @@ class Node(Neighbors):
         return data
 
     def _trigger(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
-                 key: LspKey, replaces: int | None) -> tuple[bytes, int | None]:
+                 key: LspKey | None, replaces: int | None) -> tuple[bytes, int | None]:
         """Send a trigger message about LSP ``key``, with a MESSAGE_ID asking for an ACK when the neighbour
         speaks refresh reduction (RFC 2961 section 4); the id it replaces stops being refreshed.
+        ``key`` None: the message is about no state this node refreshes (an error).
         Returns the bytes and the Message_Identifier (None: refreshed the standard way)."""
         reliable = self.reliable
         if reliable is None:
@@ -487,9 +488,8 @@ class Node(Neighbors):
         message = event.message
         session = message.find(C.SESSION)
         if exc.error_code in (13, 14) and session is not None and message.msg_type == MsgType.PATH:
-            error = messages.path_err(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC),
-                                      self._address(event.interface), exc.error_code, exc.error_value or 0)
-            self._send(out, error, event.interface, event.source)
+            self._path_error(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC), event,
+                             exc.error_code, exc.error_value or 0, out)
         self.counters[f"drop: {exc.reason}"] += 1
 
     def _path(self, event: MessageReceived, now: float, out: list[Action]) -> None:
@@ -604,25 +604,34 @@ class Node(Neighbors):
             self._resend(lsp.path_data, lsp.out_interface, lsp.next_hop, refresh=True)  # type: ignore[arg-type]
             lsp.path_refresh_at = self._jittered(now)
 
+    def _send_error(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> None:
+        """Send a PathErr or ResvErr, made or passed on, as a trigger (RFC 2961 section 4): to a capable
+        neighbour with a MESSAGE_ID asking for an ACK, resent (the same bytes) until acknowledged or
+        given up (section 6.3); never summarised by Srefresh (it is no state).  Its state key is None:
+        an error is about no state this node refreshes, even before any exists (:meth:`_path_error`),
+        so its Retransmit and DeliveryFailed touch no LSP."""
+        self._trigger(out, message, interface, destination, None, None)
+
     def _path_error(self, session: Any, sender: Any, tspec: Any, event: MessageReceived, code: int, value: int,
                     out: list[Action]) -> None:
         """PathErr back to where a Path came from, before any state exists for it."""
         node = self._address(event.interface)
-        self._send(out, messages.path_err(session, sender, tspec, node, code, value), event.interface, event.source)
+        self._send_error(out, messages.path_err(session, sender, tspec, node, code, value), event.interface,
+                         event.source)
         self.counters[f"PathErr {code}/{value} sent"] += 1
 
     def _resv_err_downstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
         """ResvErr toward the receiver for the reservation of a transit LSP (RFC 2205 section 3.5)."""
         node = self._address(lsp.out_interface)  # type: ignore[arg-type]
-        self._send(out, messages.resv_err(lsp, node, node, code, value), lsp.out_interface,
-                   lsp.next_hop)  # type: ignore[arg-type]
+        self._send_error(out, messages.resv_err(lsp, node, node, code, value),
+                         lsp.out_interface, lsp.next_hop)  # type: ignore[arg-type]
         self.counters[f"ResvErr {code}/{value} sent"] += 1
 
     def _error_upstream(self, lsp: Lsp, code: int, value: int, out: list[Action]) -> None:
         """PathErr to the previous hop of an LSP this node holds state for."""
         node = self._address(lsp.in_interface)  # type: ignore[arg-type]
-        self._send(out, messages.path_err(lsp.session, lsp.sender, lsp.tspec, node, code, value),
-                   lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self._send_error(out, messages.path_err(lsp.session, lsp.sender, lsp.tspec, node, code, value),
+                         lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
         self.counters[f"PathErr {code}/{value} sent"] += 1
 
     def _resv(self, event: MessageReceived, now: float, out: list[Action]) -> None:
@@ -841,7 +850,7 @@ class Node(Neighbors):
             self._ingress_down(lsp, f"PathErr {error.error_code}/{error.error_value} from {error.error_node}",
                                now, out)
             return
-        self._send(out, _hop_by_hop_removed(event.message), lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
+        self._send_error(out, messages.hop_by_hop_removed(event.message), lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
 
     def _resv_err(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         lsp = self._lsp_of(event.message, filter_spec=True)
@@ -849,8 +858,8 @@ class Node(Neighbors):
             self.counters["drop: ResvErr without matching state"] += 1
             return
         if lsp.role == "transit":
-            self._send(out, _hop_by_hop_removed(event.message), lsp.out_interface,
-                       lsp.next_hop)  # type: ignore[arg-type]
+            self._send_error(out, messages.hop_by_hop_removed(event.message), lsp.out_interface,  # type: ignore[arg-type]
+                             lsp.next_hop)  # type: ignore[arg-type]
         self.counters["ResvErr received"] += 1
 
     def _lsp_of(self, message: Message, filter_spec: bool = False) -> Lsp | None:
@@ -964,16 +973,6 @@ def _state(lsp: Lsp) -> tuple[bool, str | None]:
     if isinstance(lsp, IngressLsp):
         return lsp.up, None if lsp.up else lsp.reason
     return lsp.installed, None if lsp.installed else "signalling"
-
-
-_HOP_BY_HOP = frozenset({C.INTEGRITY, C.MESSAGE_ID, C.MESSAGE_ID_ACK})
-
-
-def _hop_by_hop_removed(message: Message) -> Message:
-    """A received message to pass on: without the objects that concern one hop only (INTEGRITY,
-    RFC 2747 section 4; MESSAGE_ID, ACK and NACK, RFC 2961 section 4)."""
-    objects = tuple(o for o in message.objects if o.class_num not in _HOP_BY_HOP)
-    return message if len(objects) == len(message.objects) else dataclasses.replace(message, objects=objects)
 
 
 def _unusable_path(tspec: Any, request: Any) -> tuple[int, int] | None:

@@ -18,13 +18,17 @@ MESSAGE_ID objects: the RSVP_HOP address for Path and Resv, section 4.5):
   transmissions (section 6.3).  The ids of Path and Resv state join the
   neighbour's :class:`~rsvp.engine.summary.SummaryOut`, which refreshes them
   by Srefresh every ``srefresh_interval_s`` (section 5.3); the engine stops
-  refreshing that state itself.  A MESSAGE_ID_NACK names the state to resend
+  refreshing that state itself.  Tears and errors (PathErr, ResvErr: any
+  message may carry a MESSAGE_ID, section 4) are only retransmitted until
+  acknowledged, never summarised.  A MESSAGE_ID_NACK names the state to resend
   in full (:class:`Nacked`, section 5.4).
 * receiving: the neighbour's epoch, its highest id, and the ids of installed
   state (:class:`~rsvp.engine.summary.SummaryIn`) classify each MESSAGE_ID as
   new, refresh or out of order (section 4.5); valid messages owe an ACK when
-  asked; Srefresh ids with no state owe a NACK.  Owed objects wait up to
-  ``ack_delay_s`` / ``nack_delay_s`` to ride on a message to that neighbour
+  asked; a tear or error whose id came before is a retransmission
+  (:meth:`Reliable.duplicate`): acked again, not acted on twice.  Srefresh ids
+  with no state owe a NACK.  Owed objects wait up to ``ack_delay_s`` /
+  ``nack_delay_s`` to ride on a message to that neighbour
   (:meth:`Reliable.take_acks`), then go in Ack messages (section 4.4).
 
 The engine keeps per state only ints (the id it sent, the id it received).
@@ -180,6 +184,7 @@ class _Peer:
     owed: list[MessageIdAck] = dataclasses.field(default_factory=list)  # ACKs and NACKs to send
     owed_by: float = float("inf")
     pruned_at: float = float("-inf")
+    handled: dict[tuple[int, int], float] = dataclasses.field(default_factory=dict)  # tears, errors: (epoch, id)
 
 
 def older(new: int, old: int) -> bool:
@@ -235,9 +240,12 @@ class Reliable:
         """A MESSAGE_ID (new id, ACK_Desired) for a trigger message of type ``kind`` about ``state_key``.
 
         None when ``neighbor`` is not known to be capable: send without one and
-        refresh as standard RSVP.  A Path or Resv that gets one is refreshed by
-        Srefresh from now on, so the engine arms no refresh timer for it; when
-        it replaces state sent before, :meth:`withdraw` the old id first.
+        refresh as standard RSVP.  ``state_key`` comes back in :class:`Retransmit`,
+        :class:`DeliveryFailed` and, for Path and Resv only, :class:`Nacked` and
+        :class:`CapabilityLost`; None for a message about no state (an error).
+        A Path or Resv that gets one is refreshed by Srefresh from now on, so
+        the engine arms no refresh timer for it; when it replaces state sent
+        before, :meth:`withdraw` the old id first.
         Call :meth:`sent` once the message is built.
         """
         if not self.capable(neighbor):
@@ -332,6 +340,25 @@ class Reliable:
         if message_id.flags & ACK_DESIRED:
             self._owe(self._peer(neighbor), neighbor, MessageIdAck(message_id.epoch, message_id.message_id),
                       now + self.config.ack_delay_s)
+
+    def duplicate(self, neighbor: IPv4Address, message_id: MessageId, now: float) -> bool:
+        """A tear or error (no state holds its id, section 4.5) asking for an ACK: True if the same
+        MESSAGE_ID (epoch and id) came within ``srefresh_interval_s``, i.e. a retransmission whose ACK was
+        lost: ack it again, act on it once.  Ids are remembered in arrival order and forgotten after that."""
+        if not message_id.flags & ACK_DESIRED:
+            return False
+        handled = self._peer(neighbor).handled
+        while handled:
+            first = next(iter(handled))
+            if handled[first] > now - self.config.srefresh_interval_s:
+                break
+            del handled[first]
+        key = (message_id.epoch, message_id.message_id)
+        if key in handled:
+            self.counters["retransmission already processed"] += 1
+            return True
+        handled[key] = now
+        return False
 
     def repeated_srefresh(self, neighbor: IPv4Address, data: bytes, now: float) -> int | None:
         """O(1), before decoding: ``data`` is an Srefresh from ``neighbor`` byte-identical to one
