@@ -175,3 +175,20 @@ def test_sigterm_of_a_transit_router_leaves_no_state_on_its_neighbours(testbed: 
     assert cleared < HELLO_MISSES * 1.0 / 2, cleared
     assert "ResvTear" in (head_lsp(testbed, "a-d")["reason"] or ""), head_lsp(testbed, "a-d")
     assert testbed.processes["C"].wait(5) == 0  # graceful: exit status 0 within seconds
+
+
+def test_kernel_changes_are_read_when_netlink_announces_them(testbed: Namespaces) -> None:
+    """rsvpd re-reads the kernel when rtnetlink announces a change (otherwise only every 30 s): a route
+    deleted at B is read within a second; B's link to C taken down fails the LSP at the head at once
+    (B's LinkDown sends PathErr upstream), long before a resync, Hello or refresh could tell it."""
+    testbed.start()
+    wait_for("a-d up", lambda: head_lsp(testbed, "a-d")["state"] == "up")
+    b = testbed.namespace("B")
+    log = testbed.log_file("B")
+    assert "routing table changed" not in log.read_text()
+    subprocess.run(["ip", "-n", b, "route", "del", "192.0.2.1/32"], check=True)  # A's router id: not on the LSP
+    wait_for("B reads the deleted route", lambda: "routing table changed" in log.read_text(), 1.5)
+    assert head_lsp(testbed, "a-d")["state"] == "up"
+    subprocess.run(["ip", "-n", b, "link", "set", "to-C", "down"], check=True)
+    wait_for("a-d down at A", lambda: head_lsp(testbed, "a-d")["state"] == "down", 1.5)
+    assert "link down" in log.read_text() and "PathErr" in (head_lsp(testbed, "a-d")["reason"] or "")

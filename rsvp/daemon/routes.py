@@ -5,8 +5,9 @@
 ``version`` whenever a new snapshot differs, so the engine re-resolves next
 hops on its next refresh.  Only RSVP interfaces (those in the configuration)
 that are up are ever returned: a route through another interface is, for RSVP,
-no route.  The runner re-reads the kernel every second and turns an RSVP
-interface going down or up into ``LinkDown``/``LinkUp``.
+no route.  The runner re-reads the kernel when rtnetlink announces a change
+(and every 30 s regardless) and turns an RSVP interface going down or up into
+``LinkDown``/``LinkUp``.
 """
 
 from __future__ import annotations
