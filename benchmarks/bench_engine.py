@@ -22,6 +22,11 @@ as a daemon would pay it.
   cheap enough for a million LSPs.
 * messages: what the node sends per refresh period in the steady state.
 
+``--cold MS``: instead, the time of one transit Path and of one Resv (with its
+install) for a new LSP, each handled after the process slept MS milliseconds,
+as a daemon's hop is (its caches cooled by whatever ran meanwhile), against
+the same back to back (median and p90 of 200 LSPs each; wall time).
+
 ``--summary``: the neighbours speak refresh reduction (RFC 2961): every Path
 and Resv carries a MESSAGE_ID, the node's own are acknowledged by Ack
 messages, and the steady state is driven by Srefresh both ways (each
@@ -256,6 +261,30 @@ def run(count: int, refresh_s: float, memo: int, memory: bool = True, summary: b
             "sent_per_period": sent / periods}
 
 
+def cold(gap_s: float, count: int = 200, refresh_s: float = 30.0) -> dict[str, tuple[float, float]]:
+    """Wall time of a transit Path and of a Resv with its install, after ``gap_s`` idle and back to back."""
+    refresh_ms = int(refresh_s * 1000)
+    paths = [path_bytes(i, refresh_ms) for i in range(3 * count)]
+    resvs = [resv_bytes(i, refresh_ms) for i in range(3 * count)]
+    node, _ = _build(paths[:count], resvs[:count], refresh_s, False)  # warmed up: code and memos
+    out = {}
+    for label, gap, first in (("back to back", 0.0, count), ("cold", gap_s, 2 * count)):
+        path_s, resv_s = [], []
+        for i in range(first, first + count):
+            time.sleep(gap)
+            start = time.perf_counter()
+            _consume(node, node.handle(PacketReceived(paths[i], "up", UP), 0.0), 0.0)
+            path_s.append(time.perf_counter() - start)
+            time.sleep(gap)
+            start = time.perf_counter()
+            _consume(node, node.handle(PacketReceived(resvs[i], "down", DOWN), 0.0), 0.0)
+            resv_s.append(time.perf_counter() - start)
+        for kind, samples in (("Path", path_s), ("Resv", resv_s)):
+            samples.sort()
+            out[f"{kind} {label}"] = (samples[len(samples) // 2], samples[int(0.9 * len(samples))])
+    return out
+
+
 def refresh_bytes_as(srefreshes: list[bytes], epoch: int) -> list[bytes]:
     """The Srefresh messages as ``epoch``'s sender would send them (the epoch is in each list's header)."""
     return [data[:2] + b"\x00\x00" + data[4:12] + bytes([data[12]]) + epoch.to_bytes(3, "big") + data[16:]
@@ -273,7 +302,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--deep", action="store_true",
                         help="memory as the deep size of the node and the decode memos (for 1M LSPs)")
     parser.add_argument("--summary", action="store_true", help="neighbours speak refresh reduction (Srefresh)")
+    parser.add_argument("--cold", type=float, metavar="MS",
+                        help="time one transit Path and Resv after MS ms idle and back to back (nothing else)")
     args = parser.parse_args(argv)
+    if args.cold is not None:
+        for name, (median, p90) in cold(args.cold / 1000).items():
+            print(f"{name:20} median {median * 1e6:6.1f} us   p90 {p90 * 1e6:6.1f} us")
+        return 0
     print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10} {'sent/R':>8}")
     for count in args.lsps:
         print(f"building {count} LSPs ...", file=sys.stderr)

@@ -497,21 +497,22 @@ class Node(Neighbors):
             self.counters["drop: Path while shutting down"] += 1
             return
         message = event.message
-        session, sender = message.find(C.SESSION), message.find(C.SENDER_TEMPLATE)
+        first = message.firsts()
+        session, sender = first[C.SESSION], first.get(C.SENDER_TEMPLATE)
         if not isinstance(sender, te.SenderTemplateLspTunnelIPv4):
             self.counters["drop: Path sender not LSP_TUNNEL_IPv4"] += 1
             return
         key = _key(session, sender)
-        hop = message.find(C.RSVP_HOP)
-        tspec, label_request = message.find(C.SENDER_TSPEC), message.find(C.LABEL_REQUEST)
-        attribute = message.find(C.SESSION_ATTRIBUTE)
+        hop = first[C.RSVP_HOP]
+        tspec, label_request = first.get(C.SENDER_TSPEC), first.get(C.LABEL_REQUEST)
+        attribute = first.get(C.SESSION_ATTRIBUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
-        ero_in = message.find(C.EXPLICIT_ROUTE)
-        adspec = message.find(C.ADSPEC)
+        ero_in = first.get(C.EXPLICIT_ROUTE)
+        adspec = first.get(C.ADSPEC)
         # RFC 2205 section 3.8: an IP TTL other than the Send_TTL it was sent with means hops that did not
         # intercept the Path (a non-RSVP cloud) lie between the previous RSVP hop and this node
         non_rsvp = event.ip_ttl is not None and event.ip_ttl != message.send_ttl
-        rro = message.find(C.RECORD_ROUTE)
+        rro = first.get(C.RECORD_ROUTE)
         rro_in = rro.subobjects if rro is not None else None
         if rro_in is not None and any(getattr(s, "address", None) in self._local for s in rro_in):
             self._path_error(session, sender, tspec, event, ROUTING_PROBLEM, ROUTING_LOOP, out)
@@ -520,7 +521,7 @@ class Node(Neighbors):
         if lsp is not None and lsp.role == "ingress":
             self.counters["drop: Path for our own LSP"] += 1
             return
-        mid = message.find(C.MESSAGE_ID)
+        mid = first.get(C.MESSAGE_ID)
         if mid is not None and not self._fresh_id(event, mid, lsp.path_mid_in if lsp else None, now):
             return
         refused = _unusable_path(tspec, label_request)
@@ -560,7 +561,7 @@ class Node(Neighbors):
             self.limits.moved(lsp.phop, hop.address)
         if mid is not None:
             lsp.path_mid_in = self._install_id(event, mid, lsp.path_mid_in)
-        lsp.path_lifetime_s = self._lifetime(message.find(C.TIME_VALUES).refresh_period_ms)
+        lsp.path_lifetime_s = self._lifetime(first[C.TIME_VALUES].refresh_period_ms)
         self._keep_path(lsp, now)
         self._note(lsp, "path_seen")
         lsp.routes_version = getattr(self.routes, "version", None)
@@ -636,13 +637,14 @@ class Node(Neighbors):
 
     def _resv(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         message = event.message
-        session = message.find(C.SESSION)
-        label = message.find(C.LABEL)
-        refresh_ms = message.find(C.TIME_VALUES).refresh_period_ms
-        rro = message.find(C.RECORD_ROUTE)
+        first = message.firsts()
+        session = first[C.SESSION]
+        label = first.get(C.LABEL)
+        refresh_ms = first[C.TIME_VALUES].refresh_period_ms
+        rro = first.get(C.RECORD_ROUTE)
         forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
         flows = [o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)]
-        mid = message.find(C.MESSAGE_ID)
+        mid = first.get(C.MESSAGE_ID)
         for flow in flows:
             lsp = self.lsps.get(LspKey(_session_key(session), int(flow.tunnel_sender), flow.lsp_id))
             if lsp is None or lsp.role == "egress" or lsp.out_interface != event.interface or not lsp.path_data:

@@ -22,7 +22,6 @@ LABEL right after each FILTER_SPEC in RSVP-TE, RFC 3209 section 4.1).
 
 from __future__ import annotations
 
-from collections import Counter
 
 from .errors import MalformedMessage
 from .message import Message, MsgType
@@ -62,15 +61,15 @@ _AT_MOST_ONCE = (
 )
 # Messages with exactly one sender descriptor in the grammar ([<sender descriptor>] for Path/PathTear/PathErr).
 _SENDER_MESSAGES = frozenset({MsgType.PATH, MsgType.PATH_TEAR, MsgType.PATH_ERR})
+_MSG_TYPES = {int(t): t for t in MsgType}
 _FLOW_MESSAGES = frozenset({MsgType.RESV, MsgType.RESV_TEAR, MsgType.RESV_CONF, MsgType.RESV_TEAR_CONFIRM})
 
 
 def validate(message: Message) -> None:
     """Raise :class:`MalformedMessage` if ``message`` breaks its grammar; Bundles recursively."""
-    try:
-        msg_type = MsgType(message.msg_type)
-    except ValueError:
-        raise MalformedMessage(f"unknown message type {message.msg_type}") from None
+    msg_type = _MSG_TYPES.get(message.msg_type)
+    if msg_type is None:
+        raise MalformedMessage(f"unknown message type {message.msg_type}")
     _check_objects(message)
     if msg_type == MsgType.BUNDLE:
         if message.objects or not message.sub_messages:
@@ -80,27 +79,30 @@ def validate(message: Message) -> None:
         return
     if message.sub_messages:
         raise MalformedMessage(f"{message.name} cannot carry bundled messages")
-    counts = Counter(o.class_num for o in message.objects)
-    integrity_at = [i for i, o in enumerate(message.objects) if o.class_num == C.INTEGRITY]
-    if integrity_at and integrity_at[0] != 0:
+    counts: dict[int, int] = {}
+    for obj in message.objects:
+        counts[obj.class_num] = counts.get(obj.class_num, 0) + 1
+    if C.INTEGRITY in counts and message.objects[0].class_num != C.INTEGRITY:
         raise MalformedMessage("INTEGRITY must be the first object (RFC 2205 section 3.1.3)", class_num=C.INTEGRITY)
     for class_num in _REQUIRED[msg_type]:
-        if counts[class_num] != 1:
-            what = "missing" if counts[class_num] == 0 else f"present {counts[class_num]} times"
+        count = counts.get(class_num, 0)
+        if count != 1:
+            what = "missing" if count == 0 else f"present {count} times"
             raise MalformedMessage(f"{message.name}: {C(class_num).name} {what}", class_num=class_num)
-    for class_num in _AT_MOST_ONCE:
-        if counts[class_num] > 1:
-            raise MalformedMessage(f"{message.name}: {C(class_num).name} repeated", class_num=class_num)
-    if msg_type == MsgType.ACK and not counts[C.MESSAGE_ID_ACK]:
+    if len(counts) < len(message.objects):  # some class repeats
+        for class_num in _AT_MOST_ONCE:
+            if counts.get(class_num, 0) > 1:
+                raise MalformedMessage(f"{message.name}: {C(class_num).name} repeated", class_num=class_num)
+    if msg_type == MsgType.ACK and C.MESSAGE_ID_ACK not in counts:
         raise MalformedMessage("ACK without MESSAGE_ID_ACK or MESSAGE_ID_NACK (RFC 2961 section 4.4)")
-    if msg_type == MsgType.NOTIFY and not counts[C.SESSION]:
+    if msg_type == MsgType.NOTIFY and C.SESSION not in counts:
         raise MalformedMessage("Notify without a session (RFC 3473 section 4.3)", class_num=C.SESSION)
     if msg_type == MsgType.SREFRESH:
         _check_srefresh_lists(message)
     te = _is_te(message)
     if msg_type in _SENDER_MESSAGES:
         _check_sender_descriptor(message, counts, required=te and msg_type == MsgType.PATH)
-        if te and msg_type == MsgType.PATH and counts[C.LABEL_REQUEST] != 1:
+        if te and msg_type == MsgType.PATH and counts.get(C.LABEL_REQUEST) != 1:
             raise MalformedMessage("RSVP-TE Path without LABEL_REQUEST (RFC 3209 section 3.1)", class_num=C.LABEL_REQUEST)
     if msg_type in _FLOW_MESSAGES or msg_type == MsgType.RESV_ERR:
         _check_flow_descriptors(message, te and msg_type == MsgType.RESV, optional=msg_type == MsgType.RESV_ERR)
@@ -138,8 +140,8 @@ def _is_te(message: Message) -> bool:
     return session is not None and session.c_type in LSP_TUNNEL_SESSIONS
 
 
-def _check_sender_descriptor(message: Message, counts: Counter, required: bool) -> None:
-    templates, tspecs = counts[C.SENDER_TEMPLATE], counts[C.SENDER_TSPEC]
+def _check_sender_descriptor(message: Message, counts: dict[int, int], required: bool) -> None:
+    templates, tspecs = counts.get(C.SENDER_TEMPLATE, 0), counts.get(C.SENDER_TSPEC, 0)
     if message.msg_type == MsgType.PATH and templates != tspecs:
         raise MalformedMessage("Path sender descriptor needs both SENDER_TEMPLATE and SENDER_TSPEC",
                                class_num=C.SENDER_TSPEC if templates else C.SENDER_TEMPLATE)

@@ -73,6 +73,13 @@ class Message:
                 return obj
         return None
 
+    def firsts(self) -> dict[int, RsvpObject]:
+        """Class number -> the first object of that class (one pass, for a handler that needs many)."""
+        found: dict[int, RsvpObject] = {}
+        for obj in self.objects:
+            found.setdefault(obj.class_num, obj)
+        return found
+
     def find_all(self, class_num: int) -> tuple[RsvpObject, ...]:
         return tuple(o for o in self.objects if o.class_num == class_num)
 
