@@ -4,6 +4,12 @@
   a u32 filter on the top MPLS label and a ``mirred`` egress redirect to the
   routelet's vif.  Frames that match no routelet (unlabelled or best-effort)
   stay with dom0's own stack: the main router.
+* Policing before the routelet: a TBF root qdisc on the vif (dom0 to the
+  routelet) at the TSpec's rate r with depth b and room for two frames, so
+  what a flow sends beyond (r, b) is dropped in dom0's kernel, not handed to
+  the routelet to drop with its own CPU (on Xen the same qdisc sits on the
+  domain's vif, dom0's end of netback).  The routelet's own policer stays as
+  the backstop.
 * Return path: an ingress qdisc on the vif redirects the routelet's output
   (MPLS, or IPv4 after a pop; not its kernel's own chatter) to the outgoing
   data interface.
@@ -33,6 +39,7 @@ from quasar_glue.mpls import ETH_P_IP, ETH_P_MPLS_UC, u32_label_key
 INGRESS = "ffff:"
 BEST_EFFORT_MINOR = 0xFFFF
 MIN_RATE_BPS = 8_000  # HTB needs a positive rate
+VIF_QUEUE_BYTES = 2 * 1514  # the vif's TBF holds two full frames; more beyond (r, b) is dropped
 
 
 def _filter_info(prio: int, protocol: int) -> int:
@@ -97,12 +104,16 @@ class Dom0:
                     protocol=protocol, target=0, keys=[key], action=action)
 
     def attach(self, slot: int, vif: str, in_interfaces: tuple[str, ...], in_label: int | None,
-               out_interface: str, out_label: int | None, rate_bps: float, burst_bytes: int) -> None:
-        """Steer the routelet's frames in, out and through its HTB class; GlueError on failure."""
+               out_interface: str, out_label: int | None, rate_bps: float, burst_bytes: int,
+               police_rate_bps: float, police_burst_bytes: int) -> None:
+        """Steer the routelet's frames in (policed to (``police_rate_bps``, ``police_burst_bytes``) on its
+        vif), out and through its HTB class (``rate_bps``, ``burst_bytes``); GlueError on failure."""
         prio, minor = 10 + slot, 0x10 + slot
         try:
             vif_index, out_index = self.index(vif), self.index(out_interface)
             if in_label is not None:
+                self.ipr.tc("add", "tbf", index=vif_index, handle="1:", rate=_rate(police_rate_bps),
+                            burst=police_burst_bytes, limit=VIF_QUEUE_BYTES)
                 for ifname in in_interfaces:
                     self._redirect(ifname, prio, ETH_P_MPLS_UC, u32_label_key(in_label), vif_index)
             self._redirect(vif, prio, ETH_P_MPLS_UC if out_label is not None else ETH_P_IP, "0x0/0+0", out_index)
@@ -122,6 +133,7 @@ class Dom0:
         for ifname in in_interfaces:
             self._quietly("del-filter", ifname, parent=INGRESS, info=_filter_info(prio, ETH_P_MPLS_UC))
         self._quietly("del", vif, kind="ingress", handle=INGRESS)
+        self._quietly("del", vif, root=True)  # the TBF policing toward the routelet
         if out_interface is not None:
             self._quietly("del-filter", out_interface, parent="1:0", info=_filter_info(prio, ETH_P_MPLS_UC))
             self._quietly("del-class", out_interface, handle=f"1:{minor:x}", parent="1:1")

@@ -162,8 +162,10 @@ class LibvirtBackend:
             self.dom0.detach(slot_of(routelet.name), vif, routelet.in_interfaces, routelet.out_interface)
             self.dom0.attach(slot_of(routelet.name), vif, routelet.in_interfaces, routelet.in_label,
                              routelet.out_interface, routelet.out_label, routelet.graph.shape_rate_bps,
-                             routelet.graph.police_burst_bytes + routelet.graph.shape_burst_bytes)
-            enforced += ["demux", "htb"]
+                             routelet.graph.police_burst_bytes + routelet.graph.shape_burst_bytes,
+                             routelet.graph.police_rate_bps, routelet.graph.police_burst_bytes)
+            enforced += ["demux", "vif police"] if routelet.in_label is not None else []
+            enforced += ["htb"] if routelet.out_label is not None else []
         else:
             details["unsupported"].append("bandwidth: no vif in dom0")
         details["enforced"] = enforced

@@ -144,10 +144,11 @@ class NetnsBackend:
         self.dom0.detach(slot_of(name), name + "v", routelet.in_interfaces, routelet.out_interface)
         self.dom0.attach(slot_of(name), name + "v", routelet.in_interfaces, routelet.in_label,
                          routelet.out_interface, routelet.out_label, routelet.graph.shape_rate_bps,
-                         routelet.graph.police_burst_bytes + routelet.graph.shape_burst_bytes)
+                         routelet.graph.police_burst_bytes + routelet.graph.shape_burst_bytes,
+                         routelet.graph.police_rate_bps, routelet.graph.police_burst_bytes)
         enforced = ["police", "ttl", "queue", "shape"]
         enforced += ["cpu", "memory"] if routelet.shares else []
-        enforced += ["demux"] if routelet.in_label is not None else []
+        enforced += ["demux", "vif police"] if routelet.in_label is not None else []
         enforced += ["htb"] if routelet.out_label is not None else []
         routelet.details["enforced"] = enforced
 

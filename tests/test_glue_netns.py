@@ -120,7 +120,10 @@ def test_routelets_forward_police_partition_and_clean_up(topology):
 
         table = {r["handle"]: r for r in manager.snapshot()}
         assert table[1]["state"] == "assigned" and table[1]["out_label"] == 2002
-        assert {"cpu", "memory", "htb", "demux"} <= set(table[2]["enforced"])
+        assert {"cpu", "memory", "htb", "demux", "vif police"} <= set(table[2]["enforced"])
+        vif = subprocess.run(["tc", "-n", topology["r"], "qdisc", "show", "dev", table[2]["name"] + "v"],
+                             check=True, capture_output=True, text=True).stdout
+        assert "tbf" in vif and "rate 200Kbit" in vif and "burst 3000b" in vif, vif  # dom0 polices to (r, b)
         cg = cgroups.Cgroup(config.cgroup_parent, table[2]["name"])
         if cg.version == 1:
             assert cg.read()["cpu.cfs_quota_us"] == str(slow.cgroup_cpu_quota_us)
@@ -155,8 +158,11 @@ def test_routelets_forward_police_partition_and_clean_up(topology):
             allowed = (3000 + 200e3 / 8 * (elapsed + 0.1)) / 1018 + 2
             assert got.count(2002) == 150
             assert 2 <= got.count(2004) <= allowed < 75
-            stats = manager.backend.stats(table[2]["name"])
-            assert stats["policed"] >= 150 - allowed
+            # the excess is dropped before the routelet, by the TBF on its vif in dom0
+            vif = subprocess.run(["tc", "-s", "-n", topology["r"], "qdisc", "show", "dev", table[2]["name"] + "v"],
+                                 check=True, capture_output=True, text=True).stdout
+            dropped = int(vif.split("dropped ")[1].split(",")[0])
+            assert dropped >= 150 - allowed, vif
         finally:
             sender.close()
             receiver.close()
@@ -166,6 +172,9 @@ def test_routelets_forward_police_partition_and_clean_up(topology):
         idle = [r for r in manager.snapshot() if r["name"] == table[2]["name"]]
         assert idle and idle[0]["state"] == "idle"
         assert cg.read()["cpu.cfs_quota_us" if cg.version == 1 else "cpu.max"] in ("-1", "max")
+        vif = subprocess.run(["tc", "-n", topology["r"], "qdisc", "show", "dev", table[2]["name"] + "v"],
+                             check=True, capture_output=True, text=True).stdout
+        assert "tbf" not in vif, vif
     finally:
         names = [r["name"] for r in manager.snapshot()]
         pids = [r["pid"] for r in manager.snapshot()]
