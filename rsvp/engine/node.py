@@ -54,7 +54,6 @@ Not yet handled (see the open issues): IPv6 sessions.
 from __future__ import annotations
 
 import collections
-import dataclasses
 import functools
 import math
 from collections.abc import Callable
@@ -286,10 +285,16 @@ class Node(Neighbors):
                 del self._seen[old]
             setattr(lsp, field, None)
 
-    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address) -> bytes:
-        """Encode and send ``message``; returns the bytes (kept for refreshes)."""
-        if self.reliable is not None:
-            message = dataclasses.replace(message, flags=self.reliable.flags)  # RFC 2961 section 2
+    def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
+              first: Any = None) -> bytes:
+        """Encode and send ``message`` (with object ``first`` put before its objects, if given: a
+        MESSAGE_ID); returns the bytes (kept for refreshes)."""
+        if self.reliable is not None or first is not None:  # one new Message, not a replace() per change
+            message = Message.build(  # type: ignore[attr-defined]
+                message.msg_type, message.objects if first is None else (first, *message.objects),
+                message.sub_messages,
+                self.reliable.flags if self.reliable is not None else message.flags,  # RFC 2961 section 2
+                message.send_ttl, message.send_checksum, message.reserved)
         data = encode(message)
         self._resend(data, interface, destination)
         return data
@@ -306,9 +311,7 @@ class Node(Neighbors):
         if replaces is not None:
             reliable.withdraw(destination, replaces)
         mid = reliable.trigger(message.msg_type, destination, key, self._now)
-        if mid is not None:
-            message = dataclasses.replace(message, objects=(mid, *message.objects))
-        data = self._send(out, message, interface, destination)
+        data = self._send(out, message, interface, destination, mid)
         if mid is None:
             return data, None
         reliable.sent(destination, mid, data, self._now)
