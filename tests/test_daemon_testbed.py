@@ -98,6 +98,9 @@ def test_lsp_over_raw_sockets(testbed: Namespaces, tmp_path: Path) -> None:
     assert all(h["state"] == "up" for h in hops)
     assert [h["out_label"] for h in hops[:-1]] == [h["in_label"] for h in hops[1:]]  # labels chain hop by hop
     assert "a-d" in rsvpctl(testbed, "A", "show", "lsps")
+    latency = rsvpctl(testbed, "B", "show", "counters", "--json")["latency"]  # kernel receive timestamps
+    assert latency["PATH"]["count"] >= 1 and latency["RESV"]["count"] >= 1, latency
+    assert all(0 < t[k] < 1e6 for t in latency.values() for k in ("wait_mean_us", "handling_mean_us")), latency
 
     paths = subprocess.run(["tshark", "-r", str(capture), "-Y", "rsvp.msg == 1", "-T", "fields", "-e", "ip.opt.type",
                             "-e", "ip.ttl"], capture_output=True, text=True, check=True).stdout.split("\n")

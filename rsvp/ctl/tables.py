@@ -85,10 +85,15 @@ def ledger(items: dict[str, list[dict[str, Any]]]) -> str:
     return grid(rows) + "\n\n" + grid(router)
 
 
-def counters(groups: dict[str, dict[str, int]]) -> str:
+def counters(groups: dict[str, dict[str, Any]]) -> str:
+    """Engine, transport and admission counters; per message type, the daemon's mean wait and handling."""
     rows = [["source", "counter", "value"]]
     for source, values in groups.items():
-        rows.extend([source, name, str(value)] for name, value in values.items())
+        for name, value in values.items():
+            if isinstance(value, dict):  # latency: {"count", "wait_mean_us", "handling_mean_us"}
+                value = f"{value['count']} handled, mean wait {value['wait_mean_us']:g} us, " \
+                        f"handling {value['handling_mean_us']:g} us"
+            rows.append([source, name, str(value)])
     return grid(rows)
 
 

@@ -15,14 +15,14 @@ from typing import Any
 
 import trio
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 CONTENT_TYPE = b"text/plain; version=0.0.4; charset=utf-8"
 
 
 class RouterCollector:
     """``state()`` returns {"snapshot": Node.snapshot(), "transport": Counter, "admission": Counter,
-    "routelets": [rows]}."""
+    "routelets": [rows], "latency": :class:`~rsvp.daemon.latency.Latencies`}."""
 
     def __init__(self, state: Callable[[], dict[str, Any]]) -> None:
         self.state = state
@@ -60,6 +60,16 @@ class RouterCollector:
         for backend, n in sorted(Counter(r["backend"] for r in state["routelets"]).items()):
             routelets.add_metric([backend], n)
         yield routelets
+        latency = state["latency"]
+        for name, doc, table in (
+                ("rsvp_message_wait_seconds", "from the kernel's receipt of a datagram to the engine taking it",
+                 latency.wait),
+                ("rsvp_message_handling_seconds", "from the engine taking a datagram to its actions performed",
+                 latency.handling)):
+            family = HistogramMetricFamily(name, doc, labels=["type"])
+            for kind, histogram in sorted(table.items()):
+                family.add_metric([kind], histogram.cumulative(), histogram.total_s)
+            yield family
 
 
 def registry_for(state: Callable[[], dict[str, Any]]) -> CollectorRegistry:

@@ -67,10 +67,12 @@ from rsvp.engine.events import (
     TunnelRemoved,
 )
 from rsvp.engine.state import LspKey
+from rsvp.wire.message import type_name
 
 from . import config as config_file
 from . import control, logs, metrics
 from .config import ConfigError, DaemonConfig, TunnelConfig
+from .latency import Latencies
 from .performers import RouteletBackend, routelet_backend
 from .policies import CountingAdmission, ledger, make_admission
 from .routes import KernelRoutes, KernelState, read_kernel
@@ -131,6 +133,7 @@ class Router:
         self._lsp_states: dict[LspKey, tuple[bool, str | None]] = {}
         self._lsp_names: dict[LspKey, tuple[str, str]] = {}
         self.kernel_events = kernel_events
+        self.latencies = Latencies()  # how long each datagram waited and was handled, by message type
         self.log = structlog.get_logger("rsvpd").bind(router=str(config.router_id))
 
     # --- running ------------------------------------------------------------------------------
@@ -158,7 +161,7 @@ class Router:
         self.log.info("stopped", counters=dict(self.transport.counters))
 
     async def _engine_task(self) -> None:
-        node, transport, inbox = self.node, self.transport, self._inbox
+        node, transport, inbox, latencies = self.node, self.transport, self._inbox, self.latencies
         items = inbox.items
         while True:
             while items:
@@ -176,8 +179,12 @@ class Router:
                 if self.config.log_level == "debug":
                     self.log.debug("received", interface=datagram.interface, source=str(datagram.source),
                                    ttl=datagram.ttl, router_alert=datagram.router_alert, size=len(datagram.data))
+                taken_ns = time.time_ns()
                 await self._perform(node.handle(PacketReceived(datagram.data, datagram.interface, datagram.source,
                                                                datagram.ttl), trio.current_time()))
+                if datagram.received_ns is not None:
+                    latencies.observe(type_name(datagram.data[1]) if len(datagram.data) > 1 else "short",
+                                      datagram.received_ns, taken_ns, time.time_ns())
             deadline = node.next_deadline()
             now = trio.current_time()
             if deadline is not None and deadline <= now:
@@ -385,7 +392,8 @@ class Router:
     def state(self) -> dict[str, Any]:
         """What metrics read."""
         return {"snapshot": self.node.snapshot(), "transport": self.transport.counters,
-                "admission": self.admission.results, "routelets": self.backend.routelets()}
+                "admission": self.admission.results, "routelets": self.backend.routelets(),
+                "latency": self.latencies}
 
     def view(self, what: str) -> Any:
         snapshot = self.node.snapshot()
@@ -399,7 +407,7 @@ class Router:
             return self.backend.routelets()
         if what == "counters":
             return {"engine": snapshot["counters"], "transport": dict(self.transport.counters),
-                    "admission": dict(self.admission.results)}
+                    "admission": dict(self.admission.results), "latency": self.latencies.snapshot()}
         return ledger(self.node.config.interfaces, self.admission)
 
     async def command(self, request: dict[str, Any]) -> dict[str, Any]:

@@ -25,6 +25,8 @@ Alert) and whose TTL is the Send_TTL byte of the common header (nothing is
 decoded).  The kernel's receive buffer is the queue in front of the engine: it
 is enlarged (``SO_RCVBUFFORCE``, 4 MB) so a burst of setups waits there, and
 ``SO_RXQ_OVFL`` reports what still overflowed (counted as a drop).
+``SO_TIMESTAMPNS`` gives each datagram the kernel's receive time, from which
+the daemon measures how long it held each message (:mod:`rsvp.daemon.latency`).
 """
 
 from __future__ import annotations
@@ -48,13 +50,16 @@ IP_PKTINFO = 8
 IP_RECVTTL = 12
 SO_RCVBUFFORCE = 33
 SO_RXQ_OVFL = 40
+SO_TIMESTAMPNS = 35  # SO_TIMESTAMPNS_OLD, also its cmsg type: struct timespec, CLOCK_REALTIME
 RECEIVE_BUFFER_BYTES = 4 << 20
 ROUTER_ALERT_OPTION = bytes((0x94, 0x04, 0x00, 0x00))  # RFC 2113: copied, class 0, number 20, length 4, value 0
 _PKTINFO = struct.Struct("=I4s4s")  # struct in_pktinfo: ifindex, spec_dst, addr
 _TTL = struct.Struct("=i")
 RECV_BUFFER = 65535
 _OVERFLOWS = struct.Struct("=I")
-ANCILLARY_BUFFER = socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size) + socket.CMSG_SPACE(_OVERFLOWS.size)
+_TIMESPEC = struct.Struct("@qq")
+ANCILLARY_BUFFER = (socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size) + socket.CMSG_SPACE(_OVERFLOWS.size)
+                    + socket.CMSG_SPACE(_TIMESPEC.size))
 OVERFLOW_DROPS = "drop: socket receive buffer full"
 UNUSABLE_BATCH = 64
 
@@ -69,6 +74,7 @@ class Datagram:
     destination: IPv4Address
     ttl: int | None
     router_alert: bool
+    received_ns: int | None = None  # the kernel's receive time (CLOCK_REALTIME), when it gave one
 
 
 class Dropped(Exception):
@@ -122,8 +128,11 @@ def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
         raise Dropped("bad IPv4 header length")
     if packet[9] != IPPROTO_RSVP:
         raise Dropped("not IP protocol 46")
-    ttl, ifindex = packet[8], None
+    ttl, ifindex, received_ns = packet[8], None, None
     for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+            received_ns = seconds * 1_000_000_000 + nanoseconds
         if level != socket.IPPROTO_IP:
             continue
         if kind == IP_PKTINFO and len(data) >= _PKTINFO.size:
@@ -134,18 +143,19 @@ def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
     if name is None:
         raise Dropped("arrived on a non-RSVP interface")
     return Datagram(packet[header_length:], name, IPv4Address(packet[12:16]), IPv4Address(packet[16:20]), ttl,
-                    has_router_alert(packet[20:header_length]))
+                    has_router_alert(packet[20:header_length]), received_ns)
 
 
 def open_socket() -> socket.socket:
-    """The raw protocol-46 socket with Router Alert interception, PKTINFO, RECVTTL, overflow counts and a
-    large receive buffer (needs root)."""
+    """The raw protocol-46 socket with Router Alert interception, PKTINFO, RECVTTL, overflow counts, receive
+    timestamps and a large receive buffer (needs root)."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, IPPROTO_RSVP)
     try:
         sock.setsockopt(socket.IPPROTO_IP, IP_ROUTER_ALERT, 1)
         sock.setsockopt(socket.IPPROTO_IP, IP_PKTINFO, 1)
         sock.setsockopt(socket.IPPROTO_IP, IP_RECVTTL, 1)
         sock.setsockopt(socket.SOL_SOCKET, SO_RXQ_OVFL, 1)
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         try:  # beyond net.core.rmem_max (root); else as much as rmem_max allows
             sock.setsockopt(socket.SOL_SOCKET, SO_RCVBUFFORCE, RECEIVE_BUFFER_BYTES)
         except OSError:
