@@ -11,6 +11,7 @@ import time
 
 from evaluation.experiments import (
     EXPERIMENTS,
+    ISOLATION_LEVELS,
     LAYOUTS,
     REPEAT,
     Run,
@@ -43,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="run only this experiment (repeatable; default: all)")
     parser.add_argument("--layout", choices=sorted(LAYOUTS), action="append",
                         help="isolation: only this layout (repeatable; default: both)")
+    parser.add_argument("--level", choices=[str(level) for level in ISOLATION_LEVELS], action="append",
+                        help="isolation: only this load level, idle or the misbehaving flow's multiple (repeatable; "
+                             "default: all)")
     parser.add_argument("--mode", choices=MODES, action="append",
                         help="only this router (repeatable; default: each experiment's own)")
     parser.add_argument("--per-packet-cost", type=float, default=PER_PACKET_COST_S, metavar="SECONDS",
@@ -77,7 +81,8 @@ def main(argv: list[str] | None = None) -> int:
             for layout in layouts:
                 for mode in options.get("modes", MODES):
                     remove_runs(args.out, f"isolation-{layout}-{mode}")
-            isolation(args.duration, layouts=layouts, **options)
+            levels = tuple(level if level == "idle" else int(level) for level in args.level or ISOLATION_LEVELS)
+            isolation(args.duration, layouts=layouts, levels=levels, **options)
         else:
             for mode in options.get("modes", ("quasar", "kernel")):
                 remove_runs(args.out, f"{name}-{mode}")
