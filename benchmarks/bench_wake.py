@@ -20,12 +20,12 @@ import os
 import secrets
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import time
 
-SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD; also its SCM_ type): CLOCK_REALTIME
+from rsvp.daemon.transport import SO_TIMESTAMPNS, TIMESTAMP_BUFFER, receive_time
+
 WAITS = ("blocking", "trio", "trio-no-scope", "asyncio")
 RECEIVER, SENDER = "10.99.0.2", "10.99.0.1"
 PORT = 9999
@@ -39,11 +39,11 @@ def receive(wait: str, count: int) -> list[float]:
     samples: list[float] = []
 
     def take() -> None:
-        _, ancillary, _, _ = sock.recvmsg(2048, 256)
-        now = time.clock_gettime_ns(time.CLOCK_REALTIME)
-        seconds, nanoseconds = next(struct.unpack_from("@qq", data) for level, kind, data in ancillary
-                                    if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS)
-        samples.append((now - seconds * 1_000_000_000 - nanoseconds) / 1e3)
+        _, ancillary, _, _ = sock.recvmsg(2048, TIMESTAMP_BUFFER)
+        now, received = time.clock_gettime_ns(time.CLOCK_REALTIME), receive_time(ancillary)
+        if received is None:
+            raise SystemExit("bench_wake: the kernel gave no receive timestamp (SO_TIMESTAMPNS)")
+        samples.append((now - received) / 1e3)
 
     if wait == "blocking":
         while len(samples) < count:

@@ -35,6 +35,7 @@ import sys
 import time
 
 from quasar_glue.mpls import ETH_HEADER, ETH_P_IP, ETH_P_MPLS_UC, LabelEntry
+from rsvp.daemon.transport import SO_TIMESTAMPNS, TIMESTAMP_BUFFER, receive_time
 from rsvp.wire.checksum import internet_checksum
 
 ETH_P_ALL = 0x0003
@@ -46,8 +47,6 @@ IP_HEADER, UDP_HEADER = 20, 8
 PROBE = struct.Struct("!IHIQ")  # magic, flow, sequence, send_ns
 MAGIC = 0x51455631  # "QEV1"
 RECORD_FIELDS = ("flow", "seq", "send_ns", "recv_ns", "length", "read_ns")
-SO_TIMESTAMPNS = 35  # asm-generic/socket.h (SO_TIMESTAMPNS_OLD; also its SCM_ cmsg type): receive time, CLOCK_REALTIME
-TIMESPEC = struct.Struct("@qq")
 MAX_CATCH_UP = 64  # frames sent back to back when the sender wakes late
 
 
@@ -143,7 +142,6 @@ def sink(device: str, until: float, out_path: str, stop=None) -> dict:
     sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
     sock.bind((device, ETH_P_ALL))
     sock.setblocking(False)
-    ancillary = socket.CMSG_SPACE(TIMESPEC.size)
     realtime_offset = time.clock_gettime_ns(time.CLOCK_REALTIME) - time.monotonic_ns()
     buffer = bytearray(2048)
     view = memoryview(buffer)
@@ -157,7 +155,7 @@ def sink(device: str, until: float, out_path: str, stop=None) -> dict:
             continue
         while True:
             try:
-                length, cmsgs, _, address = sock.recvmsg_into([buffer], ancillary)
+                length, cmsgs, _, address = sock.recvmsg_into([buffer], TIMESTAMP_BUFFER)
             except BlockingIOError:
                 break
             read = time.monotonic_ns()
@@ -166,7 +164,7 @@ def sink(device: str, until: float, out_path: str, stop=None) -> dict:
             offset = probe_offset(view, length)
             if offset is None:
                 continue
-            received = kernel_time(cmsgs)
+            received = receive_time(cmsgs)
             if received is None:
                 untimed += 1
                 continue
@@ -177,15 +175,6 @@ def sink(device: str, until: float, out_path: str, stop=None) -> dict:
     with open(out_path, "wb") as out:
         records.tofile(out)
     return {"records": len(records) // len(RECORD_FIELDS), "socket_drops": drops, "untimed": untimed}
-
-
-def kernel_time(cmsgs: list[tuple[int, int, bytes]]) -> int | None:
-    """The SO_TIMESTAMPNS receive time in a message's ancillary data (CLOCK_REALTIME ns), None if absent."""
-    for level, kind, data in cmsgs:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= TIMESPEC.size:
-            seconds, nanoseconds = TIMESPEC.unpack_from(data)
-            return seconds * 1_000_000_000 + nanoseconds
-    return None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -58,8 +58,9 @@ _TTL = struct.Struct("=i")
 RECV_BUFFER = 65535
 _OVERFLOWS = struct.Struct("=I")
 _TIMESPEC = struct.Struct("@qq")
+TIMESTAMP_BUFFER = socket.CMSG_SPACE(_TIMESPEC.size)
 ANCILLARY_BUFFER = (socket.CMSG_SPACE(_PKTINFO.size) + socket.CMSG_SPACE(_TTL.size) + socket.CMSG_SPACE(_OVERFLOWS.size)
-                    + socket.CMSG_SPACE(_TIMESPEC.size))
+                    + TIMESTAMP_BUFFER)
 OVERFLOW_DROPS = "drop: socket receive buffer full"
 UNUSABLE_BATCH = 64
 
@@ -114,6 +115,16 @@ def has_router_alert(options: bytes) -> bool:
     return False
 
 
+def receive_time(ancillary: list[tuple[int, int, bytes]]) -> int | None:
+    """The kernel's receive time in a datagram's control messages (``SO_TIMESTAMPNS``: CLOCK_REALTIME,
+    nanoseconds), None if there is none."""
+    for level, kind, data in ancillary:
+        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
+            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
+            return seconds * 1_000_000_000 + nanoseconds
+    return None
+
+
 def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
                    interface_name: Callable[[int], str | None]) -> Datagram:
     """An IPv4 packet from the raw socket, with its control messages -> :class:`Datagram`.
@@ -128,11 +139,8 @@ def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
         raise Dropped("bad IPv4 header length")
     if packet[9] != IPPROTO_RSVP:
         raise Dropped("not IP protocol 46")
-    ttl, ifindex, received_ns = packet[8], None, None
+    ttl, ifindex = packet[8], None
     for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
-            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
-            received_ns = seconds * 1_000_000_000 + nanoseconds
         if level != socket.IPPROTO_IP:
             continue
         if kind == IP_PKTINFO and len(data) >= _PKTINFO.size:
@@ -143,7 +151,7 @@ def parse_datagram(packet: bytes, ancillary: list[tuple[int, int, bytes]],
     if name is None:
         raise Dropped("arrived on a non-RSVP interface")
     return Datagram(packet[header_length:], name, IPv4Address(packet[12:16]), IPv4Address(packet[16:20]), ttl,
-                    has_router_alert(packet[20:header_length]), received_ns)
+                    has_router_alert(packet[20:header_length]), receive_time(ancillary))
 
 
 def open_socket() -> socket.socket:
