@@ -286,12 +286,12 @@ class Node(Neighbors):
             setattr(lsp, field, None)
 
     def _send(self, out: list[Action], message: Message, interface: str, destination: IPv4Address,
-              first: Any = None) -> bytes:
-        """Encode and send ``message`` (with object ``first`` put before its objects, if given: a
-        MESSAGE_ID); returns the bytes (kept for refreshes)."""
-        if self.reliable is not None or first is not None:  # one new Message, not a replace() per change
+              message_id: Any = None) -> bytes:
+        """Encode and send ``message`` (with ``message_id``, a MESSAGE_ID, put before its objects, if
+        given); returns the bytes (kept for refreshes)."""
+        if self.reliable is not None or message_id is not None:  # one new Message, not a replace() per change
             message = Message.build(  # type: ignore[attr-defined]
-                message.msg_type, message.objects if first is None else (first, *message.objects),
+                message.msg_type, message.objects if message_id is None else (message_id, *message.objects),
                 message.sub_messages,
                 self.reliable.flags if self.reliable is not None else message.flags,  # RFC 2961 section 2
                 message.send_ttl, message.send_checksum, message.reserved)

@@ -23,7 +23,7 @@ from construct import ConstructError
 from . import objects as _objects  # noqa: F401  (registers every object type)
 from .checksum import internet_checksum
 from .errors import MalformedMessage
-from .message import Message, MsgType
+from .message import MSG_TYPES, Message, MsgType
 from .model import OBJECT_DECODERS, OBJECT_TYPES, ClassNum, RsvpObject, UnknownObject, new_memo
 from .objects.core import NullObject
 
@@ -32,7 +32,6 @@ _OBJECT_HEADER = struct.Struct(">HBB")
 _BODY_ERRORS = (struct.error, ValueError, IndexError, OverflowError, ConstructError)
 
 RSVP_VERSION = 1
-_MSG_TYPES = {int(t): t for t in MsgType}
 _cache = new_memo()
 UNSHARED = frozenset({
     ClassNum.SESSION, ClassNum.SENDER_TEMPLATE, ClassNum.FILTER_SPEC, ClassNum.SESSION_ATTRIBUTE, ClassNum.LABEL,
@@ -101,7 +100,7 @@ def _decode(data: bytes, verify_checksum: bool, nested: bool) -> Message:
     else:
         objects, subs = decode_objects(data, 8, length), ()
     return Message.build(  # type: ignore[attr-defined]
-        _MSG_TYPES.get(msg_type, msg_type), objects, subs, version_flags & 0x0F, send_ttl, checksum != 0, reserved
+        MSG_TYPES.get(msg_type, msg_type), objects, subs, version_flags & 0x0F, send_ttl, checksum != 0, reserved
     )
 
 

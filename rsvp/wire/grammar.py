@@ -24,7 +24,7 @@ from __future__ import annotations
 
 
 from .errors import MalformedMessage
-from .message import Message, MsgType
+from .message import MSG_TYPES, Message, MsgType
 from .model import ClassNum as C
 from .model import UnknownObject, UnknownRule
 from .objects.core import STYLE_NAMES, STYLE_SE, STYLE_WF
@@ -61,13 +61,12 @@ _AT_MOST_ONCE = (
 )
 # Messages with exactly one sender descriptor in the grammar ([<sender descriptor>] for Path/PathTear/PathErr).
 _SENDER_MESSAGES = frozenset({MsgType.PATH, MsgType.PATH_TEAR, MsgType.PATH_ERR})
-_MSG_TYPES = {int(t): t for t in MsgType}
 _FLOW_MESSAGES = frozenset({MsgType.RESV, MsgType.RESV_TEAR, MsgType.RESV_CONF, MsgType.RESV_TEAR_CONFIRM})
 
 
 def validate(message: Message) -> None:
     """Raise :class:`MalformedMessage` if ``message`` breaks its grammar; Bundles recursively."""
-    msg_type = _MSG_TYPES.get(message.msg_type)
+    msg_type = MSG_TYPES.get(message.msg_type)
     if msg_type is None:
         raise MalformedMessage(f"unknown message type {message.msg_type}")
     _check_objects(message)

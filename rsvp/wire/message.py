@@ -32,6 +32,8 @@ class MsgType(enum.IntEnum):
     INTEGRITY_RESPONSE = 26
 
 
+MSG_TYPES = {int(t): t for t in MsgType}
+"""Message type number -> :class:`MsgType` (a dict lookup, cheaper than calling the enum)."""
 _NAMES = {int(t): t.name for t in MsgType}
 
 
