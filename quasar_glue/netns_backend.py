@@ -53,8 +53,7 @@ class Forwarder:
             self.ask({"op": "stats"})  # it answered, so it is alive: pidfd_open cannot race its exit
             self.pidfd = os.pidfd_open(self.pid)
         except (GlueError, OSError):
-            self.stdin.close()
-            self.stdout.close()
+            self._close_pipes()
             raise
 
     def exited(self, timeout_s: float = 0.0) -> bool:
@@ -65,12 +64,13 @@ class Forwarder:
         try:
             self.stdin.write(json.dumps(request) + "\n")
             self.stdin.flush()
-        except BrokenPipeError as error:
-            raise GlueError(f"forwarder {self.pid} exited") from error
+            exited = False
+        except BrokenPipeError:
+            exited = True  # its last reply, such as why it could not start, is still on its output
         ready, _, _ = select.select([self.stdout], [], [], CONTROL_TIMEOUT_S)
         line = self.stdout.readline() if ready else ""
         if not line:
-            raise GlueError(f"forwarder {self.pid} did not answer {request['op']}")
+            raise GlueError(f"forwarder {self.pid} " + ("exited" if exited else f"did not answer {request['op']}"))
         reply = json.loads(line)
         if not reply.get("ok"):
             raise GlueError(f"forwarder refused {request['op']}: {reply.get('error')}")
@@ -78,12 +78,16 @@ class Forwarder:
 
     def stop(self) -> None:
         """End its control input; kill it if it has not exited within STOP_TIMEOUT_S."""
-        with contextlib.suppress(BrokenPipeError):
-            self.stdin.close()
+        self._close_pipes()
         if not self.exited(STOP_TIMEOUT_S):
             signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
             self.exited(STOP_TIMEOUT_S)
         os.close(self.pidfd)
+
+    def _close_pipes(self) -> None:
+        """Close both control pipes; a request still buffered for a forwarder that exited is dropped."""
+        with contextlib.suppress(BrokenPipeError):
+            self.stdin.close()
         self.stdout.close()
 
 
