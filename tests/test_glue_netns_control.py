@@ -28,12 +28,19 @@ class ExitedAtOnce:
         return 12345, os.fdopen(in_write, "w"), os.fdopen(out_read)
 
 
+def cgroup(root) -> cgroups.Cgroup:
+    """A v1-shaped cgroup under ``root``: the forwarder is handed only the files to join."""
+    (root / "cpu").mkdir()
+    (root / "memory").mkdir()
+    return cgroups.Cgroup("quasar-test", "absent", root=root)
+
+
 def test_why_a_forwarder_could_not_start_is_reported_though_it_exited_before_it_was_asked(tmp_path):
     zygote = ExitedAtOnce({"ok": False, "error": "cannot enter the routelet: [Errno 2] No such file"})
     with pytest.raises(GlueError, match="cannot enter the routelet"):
-        Forwarder(zygote, "absent", cgroups.Cgroup("quasar-test", "absent", root=tmp_path))
+        Forwarder(zygote, "absent", cgroup(tmp_path))
 
 
 def test_a_forwarder_that_exited_silently_is_reported_as_exited(tmp_path):
     with pytest.raises(GlueError, match="forwarder 12345 exited"):
-        Forwarder(ExitedAtOnce(None), "absent", cgroups.Cgroup("quasar-test", "absent", root=tmp_path))
+        Forwarder(ExitedAtOnce(None), "absent", cgroup(tmp_path))
