@@ -19,7 +19,11 @@ before its first Path:
 With ``--hops``, tcpdump also listens on B ``to-C`` and C ``to-D`` and the
 latency is split by hop: how long each router held the Path or the Resv (its
 wake-up, the engine and the send), from the wire timestamps either side.
-Each daemon's own account of the latency runs is printed too: per message
+With ``--floor``, the latency runs are repeated over a second chain in which each
+router runs :mod:`benchmarks.floor_relay` instead of rsvpd: rsvpd's transport
+relaying the same messages with no engine and no event loop, so the wire, the
+kernel and waking four processes on this machine; printed with rsvpd's median
+over it.  Each daemon's own account of the latency runs is printed too: per message
 type, how long it waited from the kernel's receive timestamp until the engine
 took it, and how long until its actions were performed (``show counters``,
 rsvp/daemon/latency.py).  The load average is printed: the VM's two cores are
@@ -32,6 +36,7 @@ Issue 6 targets: <= 2 ms per LSP end to end, >= 1,000 LSPs/s.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
 import platform
@@ -41,12 +46,13 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from conformance import pcap
 from rsvp.ctl.client import request
 from rsvp.daemon.testbed import Testbed, load_topology
+from rsvp.sim.scenario import Scenario
 from rsvp.engine.bundle import unbundle
 from rsvp.wire import MalformedMessage, MsgType, decode
 from rsvp.wire.model import ClassNum
@@ -80,6 +86,49 @@ def first_seen(capture: Path) -> tuple[dict[int, float], dict[int, float]]:
     return paths, resvs
 
 
+@contextlib.contextmanager
+def capturing(bed: Testbed, links: list[tuple[str, str, Path]]) -> Iterator[None]:
+    """tcpdump on each (router, interface, file) of ``bed`` while the block runs."""
+    dumps = []
+    try:
+        for node, interface, path in links:
+            dumps.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), "tcpdump", "--immediate-mode",
+                                           "-U", "-B", "65536", "-i", interface, "-w", str(path), "ip proto 46"],
+                                          stderr=subprocess.PIPE))
+            assert dumps[-1].stderr is not None and b"listening on" in dumps[-1].stderr.readline()
+        yield
+    finally:
+        for tcpdump in dumps:
+            tcpdump.send_signal(signal.SIGINT)
+            tcpdump.wait(5)
+
+
+def relayed(scenario: Scenario, work: Path, runs: int, tail: str) -> list[float]:
+    """The latency runs over the same chain with a :mod:`benchmarks.floor_relay` in each router (seconds)."""
+    bed = Testbed(scenario, f"bf{os.getpid() % 100000}", work / "floor")
+    capture = work / "floor.pcap"
+    relays: list[subprocess.Popen[str]] = []
+    relay = [sys.executable, "-m", "benchmarks.floor_relay"]
+    try:
+        bed.build()
+        with capturing(bed, [("A", "to-B", capture)]):
+            for node in ("D", "C", "B"):
+                relays.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), *relay],
+                                               stdout=subprocess.PIPE, text=True))
+                assert relays[-1].stdout is not None and relays[-1].stdout.readline() == "ready\n"
+            subprocess.run(["ip", "netns", "exec", bed.namespace("A"), *relay, "--head", tail, "--runs", str(runs)],
+                           check=True, stdout=subprocess.DEVNULL, timeout=60 + runs)
+            time.sleep(0.2)
+    finally:
+        for process in relays:
+            process.kill()
+            process.wait()
+        bed.down()
+    paths, resvs = first_seen(capture)
+    capture.unlink()
+    return [resvs[t] - paths[t] for t in sorted(paths)]
+
+
 def summary(samples: list[float]) -> str:
     ms = sorted(s * 1e3 for s in samples)
     p95 = ms[min(len(ms) - 1, math.ceil(0.95 * len(ms)) - 1)]
@@ -91,6 +140,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20, help="tunnels set up one at a time (latency)")
     parser.add_argument("--lsps", type=int, default=1000, help="tunnels loaded at once (rate)")
     parser.add_argument("--hops", action="store_true", help="also capture on B to-C and C to-D: time per hop")
+    parser.add_argument("--floor", action="store_true",
+                        help="then time the chain with a relay in each router instead of rsvpd (benchmarks/floor_relay)")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("bench_testbed: skipped, needs root (network namespaces, raw sockets)")
@@ -109,13 +160,7 @@ def main() -> None:
 
     try:
         bed.build()
-        dumps = []
-        for node, interface, path in links:
-            dumps.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), "tcpdump", "--immediate-mode",
-                                           "-U", "-B", "65536", "-i", interface, "-w", str(path), "ip proto 46"],
-                                          stderr=subprocess.PIPE))
-            assert dumps[-1].stderr is not None and b"listening on" in dumps[-1].stderr.readline()
-        try:
+        with capturing(bed, links):
             bed.start()
             wait("a-d up", lambda: head("a-d")[0]["state"] == "up", 10)
             latency_ids = []
@@ -138,12 +183,9 @@ def main() -> None:
             all_up_s = time.monotonic() - hup
             rate_ids = [l["tunnel_id"] for l in head() if l["name"].startswith("rate")]
             time.sleep(0.2)
-        finally:
-            for tcpdump in dumps:
-                tcpdump.send_signal(signal.SIGINT)
-                tcpdump.wait(5)
     finally:
         bed.down()
+    floor = relayed(scenario, work, args.runs, tail) if args.floor else None
     paths, resvs = first_seen(capture)
     downstream = [first_seen(path) for _, _, path in links[1:]]
     for _, _, path in links:
@@ -154,6 +196,9 @@ def main() -> None:
           f"Python {sys.version.split()[0]}, Hello {hello} s; tcpdump at A to-B; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"setup latency, one LSP (Path out -> Resv in at A):  {summary(latencies)}   target <= 2 ms")
+    if floor is not None:
+        print(f"  the same with relays, no engine (floor):       {summary(floor)}   "
+              f"rsvpd / floor {statistics.median(latencies) / statistics.median(floor):.2f}")
     print(f"setup rate, {args.lsps} LSPs on one SIGHUP: first Path -> last Resv {span:.3f} s = "
           f"{args.lsps / span:,.0f} LSPs/s   target >= 1,000/s")
     print(f"  SIGHUP -> all up in show lsps: {all_up_s:.3f} s = {args.lsps / all_up_s:,.0f} LSPs/s")
