@@ -25,7 +25,9 @@ as a daemon would pay it.
 ``--cold MS``: instead, the time of one transit Path and of one Resv (with its
 install) for a new LSP, each handled after the process slept MS milliseconds,
 as a daemon's hop is (its caches cooled by whatever ran meanwhile), against
-the same back to back (median and p90 of 200 LSPs each; wall time).
+the same back to back (median and p90 of 200 LSPs each; wall time).  With
+``--spin``, the process busy-waits those MS milliseconds instead of sleeping:
+whether a daemon that polled instead of sleeping would stay warm.
 
 ``--summary``: the neighbours speak refresh reduction (RFC 2961): every Path
 and Resv carries a MESSAGE_ID, the node's own are acknowledged by Ack
@@ -261,7 +263,17 @@ def run(count: int, refresh_s: float, memo: int, memory: bool = True, summary: b
             "sent_per_period": sent / periods}
 
 
-def cold(gap_s: float, count: int = 200, refresh_s: float = 30.0) -> dict[str, tuple[float, float]]:
+def idle(gap_s: float, spin: bool) -> None:
+    """Be idle ``gap_s``: asleep, or spinning on the clock (the vCPU kept busy, nothing else touched)."""
+    if not spin:
+        time.sleep(gap_s)
+        return
+    end = time.perf_counter() + gap_s
+    while time.perf_counter() < end:
+        pass
+
+
+def cold(gap_s: float, spin: bool = False, count: int = 200, refresh_s: float = 30.0) -> dict[str, tuple[float, float]]:
     """Wall time of a transit Path and of a Resv with its install, after ``gap_s`` idle and back to back."""
     refresh_ms = int(refresh_s * 1000)
     paths = [path_bytes(i, refresh_ms) for i in range(3 * count)]
@@ -271,11 +283,11 @@ def cold(gap_s: float, count: int = 200, refresh_s: float = 30.0) -> dict[str, t
     for label, gap, first in (("back to back", 0.0, count), ("cold", gap_s, 2 * count)):
         path_s, resv_s = [], []
         for i in range(first, first + count):
-            time.sleep(gap)
+            idle(gap, spin)
             start = time.perf_counter()
             _consume(node, node.handle(PacketReceived(paths[i], "up", UP), 0.0), 0.0)
             path_s.append(time.perf_counter() - start)
-            time.sleep(gap)
+            idle(gap, spin)
             start = time.perf_counter()
             _consume(node, node.handle(PacketReceived(resvs[i], "down", DOWN), 0.0), 0.0)
             resv_s.append(time.perf_counter() - start)
@@ -304,9 +316,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--summary", action="store_true", help="neighbours speak refresh reduction (Srefresh)")
     parser.add_argument("--cold", type=float, metavar="MS",
                         help="time one transit Path and Resv after MS ms idle and back to back (nothing else)")
+    parser.add_argument("--spin", action="store_true", help="with --cold: idle by busy-waiting, not sleeping")
     args = parser.parse_args(argv)
+    if args.spin and args.cold is None:
+        parser.error("--spin goes with --cold")
     if args.cold is not None:
-        for name, (median, p90) in cold(args.cold / 1000).items():
+        for name, (median, p90) in cold(args.cold / 1000, args.spin).items():
             print(f"{name:20} median {median * 1e6:6.1f} us   p90 {p90 * 1e6:6.1f} us")
         return 0
     print(f"{'LSPs':>8} {'setups/s':>10} {'CPU share at R':>15} {'bytes/LSP':>10} {'sent/R':>8}")

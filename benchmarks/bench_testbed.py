@@ -21,9 +21,10 @@ latency is split by hop: how long each router held the Path or the Resv (its
 wake-up, the engine and the send), from the wire timestamps either side.
 With ``--floor``, the latency runs are repeated over a second chain in which each
 router runs :mod:`benchmarks.floor_relay` instead of rsvpd: rsvpd's transport
-relaying the same messages with no engine and no event loop, so the wire, the
-kernel and waking four processes on this machine; printed with rsvpd's median
-over it.  Each daemon's own account of the latency runs is printed too: per message
+relaying the same messages with no engine, blocking in ``recvmsg`` (what the
+wire, the kernel and waking four processes cost on this machine), then again
+with the transit relays waiting in trio as rsvpd does; printed with rsvpd's
+median over each.  Each daemon's own account of the latency runs is printed too: per message
 type, how long it waited from the kernel's receive timestamp until the engine
 took it, and how long until its actions were performed (``show counters``,
 rsvp/daemon/latency.py).  The load average is printed: the VM's two cores are
@@ -103,8 +104,9 @@ def capturing(bed: Testbed, links: list[tuple[str, str, Path]]) -> Iterator[None
             tcpdump.wait(5)
 
 
-def relayed(scenario: Scenario, work: Path, runs: int, tail: str) -> list[float]:
-    """The latency runs over the same chain with a :mod:`benchmarks.floor_relay` in each router (seconds)."""
+def relayed(scenario: Scenario, work: Path, runs: int, tail: str, trio_wait: bool) -> list[float]:
+    """The latency runs over the same chain with a :mod:`benchmarks.floor_relay` in each router (seconds);
+    the transit relays wait in trio if ``trio_wait``."""
     bed = Testbed(scenario, f"bf{os.getpid() % 100000}", work / "floor")
     capture = work / "floor.pcap"
     relays: list[subprocess.Popen[str]] = []
@@ -113,7 +115,8 @@ def relayed(scenario: Scenario, work: Path, runs: int, tail: str) -> list[float]
         bed.build()
         with capturing(bed, [("A", "to-B", capture)]):
             for node in ("D", "C", "B"):
-                relays.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), *relay],
+                relays.append(subprocess.Popen(["ip", "netns", "exec", bed.namespace(node), *relay,
+                                                *(["--trio"] if trio_wait else [])],
                                                stdout=subprocess.PIPE, text=True))
                 assert relays[-1].stdout is not None and relays[-1].stdout.readline() == "ready\n"
             subprocess.run(["ip", "netns", "exec", bed.namespace("A"), *relay, "--head", tail, "--runs", str(runs)],
@@ -185,7 +188,8 @@ def main() -> None:
             time.sleep(0.2)
     finally:
         bed.down()
-    floor = relayed(scenario, work, args.runs, tail) if args.floor else None
+    floors = {way: relayed(scenario, work, args.runs, tail, way == "trio") for way in ("blocking", "trio")
+              if args.floor}
     paths, resvs = first_seen(capture)
     downstream = [first_seen(path) for _, _, path in links[1:]]
     for _, _, path in links:
@@ -196,9 +200,9 @@ def main() -> None:
           f"Python {sys.version.split()[0]}, Hello {hello} s; tcpdump at A to-B; "
           f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     print(f"setup latency, one LSP (Path out -> Resv in at A):  {summary(latencies)}   target <= 2 ms")
-    if floor is not None:
-        print(f"  the same with relays, no engine (floor):       {summary(floor)}   "
-              f"rsvpd / floor {statistics.median(latencies) / statistics.median(floor):.2f}")
+    for way, floor in floors.items():
+        print(f"  relays, no engine, {way + ' wait:':16}        {summary(floor)}   "
+              f"rsvpd / this {statistics.median(latencies) / statistics.median(floor):.2f}")
     print(f"setup rate, {args.lsps} LSPs on one SIGHUP: first Path -> last Resv {span:.3f} s = "
           f"{args.lsps / span:,.0f} LSPs/s   target >= 1,000/s")
     print(f"  SIGHUP -> all up in show lsps: {all_up_s:.3f} s = {args.lsps / all_up_s:,.0f} LSPs/s")

@@ -6,7 +6,8 @@ bench_testbed ``--floor`` starts one in each router of the four-router chain in
 place of rsvpd.  Each uses rsvpd's own transport (:mod:`rsvp.daemon.transport`:
 the raw protocol-46 socket with Router Alert interception, ``sendmsg`` with
 ``IP_PKTINFO`` and the Router Alert option) and the kernel's routes as rsvpd
-reads them, but blocks in ``recvmsg`` (no event loop) and decodes nothing: the
+reads them, but blocks in ``recvmsg`` (no event loop; with ``--trio``, it
+waits in trio as rsvpd's engine task does) and decodes nothing: the
 messages are bench_engine's Path and Resv of LSP ``i``, recognised by their
 bytes.  A Path for an address beyond the router is sent on towards it with
 Router Alert, the hop it came from remembered; at its destination it is
@@ -25,11 +26,12 @@ import socket
 import time
 from ipaddress import IPv4Address
 
+import trio
 from pyroute2 import IPRoute
 
 from benchmarks.bench_engine import path_bytes, resv_bytes
 from rsvp.daemon.routes import KernelRoutes, read_kernel
-from rsvp.daemon.transport import RawTransport, open_socket
+from rsvp.daemon.transport import Datagram, RawTransport, open_socket
 from rsvp.engine.actions import Send
 
 LSPS = 4096  # distinct LSPs the relays recognise (bench_testbed's --runs must not exceed it)
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.floor_relay", description=__doc__.split("\n\n")[0])
     parser.add_argument("--head", type=IPv4Address, metavar="TAIL", help="be the head; send Paths towards TAIL")
     parser.add_argument("--runs", type=int, default=20, help="Paths the head sends, one at a time (default 20)")
+    parser.add_argument("--trio", action="store_true",
+                        help="wait for datagrams in trio's wait_readable under move_on_at, as rsvpd does")
     parser.add_argument("--gap-ms", type=float, default=50.0, help="the head's pause after each Resv (default 50)")
     args = parser.parse_args(argv)
     if args.runs > LSPS:
@@ -67,14 +71,12 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(args.gap_ms / 1000)
         return 0
     upstream: dict[int, tuple[str, IPv4Address]] = {}  # LSP -> the interface and hop its Path came from
-    while True:
-        datagram = transport.receive_nowait()
-        if datagram is None:
-            continue
+
+    def relay(datagram: Datagram) -> None:
         if (i := path_lsp.get(datagram.data)) is not None:
             if datagram.destination in local:
                 transport.send_nowait(Send(resvs[i], datagram.interface, datagram.source))
-                continue
+                return
             upstream[i] = (datagram.interface, datagram.source)
             onward = routes.route(datagram.destination)
             if onward is not None:
@@ -83,6 +85,21 @@ def main(argv: list[str] | None = None) -> int:
             interface, hop = upstream.pop(i)
             transport.send_nowait(Send(datagram.data, interface, hop))
 
+    if not args.trio:
+        while True:
+            if (datagram := transport.receive_nowait()) is not None:
+                relay(datagram)
+
+    async def relay_in_trio() -> None:  # waiting as rsvpd's engine task does
+        transport.sock.setblocking(False)
+        while True:
+            while (datagram := transport.receive_nowait()) is not None:
+                relay(datagram)
+            with trio.move_on_at(trio.current_time() + 60):
+                await transport.wait_readable()
+
+    trio.run(relay_in_trio)
+    return 0
 
 if __name__ == "__main__":
     raise SystemExit(main())
