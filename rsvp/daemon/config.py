@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from ipaddress import IPv4Address, IPv4Interface, IPv4Network
+from ipaddress import IPv4Address, IPv4Interface, IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Any
 
@@ -230,8 +230,17 @@ def parse_ero_hop(item: Any, key: str) -> EroHop:
     try:
         network = IPv4Network(text, strict=True)
     except ValueError:
-        raise ConfigError(key, f"{text!r} is not an IPv4 address or prefix (host bits must be zero)") from None
+        raise ConfigError(key, _not_ipv4(text, "address or prefix (host bits must be zero)")) from None
     return EroHop(network.network_address, network.prefixlen, loose)
+
+
+def _not_ipv4(text: str, what: str) -> str:
+    """Why ``text`` is refused where an IPv4 ``what`` belongs; an IPv6 one is named as such."""
+    try:
+        IPv6Network(text)
+    except ValueError:
+        return f"{text!r} is not an IPv4 {what}"
+    return f"{text!r} is IPv6: rsvpd speaks RSVP over IPv4 only (no IPv6 sessions or transport)"
 
 
 def _unique(items: tuple[Any, ...], table: str, key: str) -> None:
@@ -346,7 +355,7 @@ class _Table:
         try:
             return IPv4Address(text)
         except ValueError:
-            raise ConfigError(self.where(key), f"{text!r} is not an IPv4 address") from None
+            raise ConfigError(self.where(key), _not_ipv4(text, "address")) from None
 
     def list(self, key: str) -> list[Any]:
         value = self._get(key, [], False)
