@@ -42,12 +42,14 @@ def test_requests() -> None:
 
 def test_tables() -> None:
     text = tables.lsps([LSP, {**LSP, "name": "b", "state": "down", "out_label": None, "record_route": [],
-                              "reason": "PathErr 1/2 from 10.0.1.2"}])
+                              "reason": "PathErr 1/2 from 10.0.1.2"},
+                        {**LSP, "name": "c", "notice": "PathErr 25/3 from 10.0.1.2"}])
     lines = text.splitlines()
     assert lines[0].split() == ["name", "role", "state", "destination", "in", "out", "bandwidth", "record", "route",
-                                "reason"]
+                                "reason/notice"]
     assert lines[2].split() == ["a-d", "ingress", "up", "192.0.2.4", "-", "16", "10M", "10.0.1.2", "10.0.2.2", "-"]
     assert lines[3].endswith("PathErr 1/2 from 10.0.1.2")
+    assert lines[4].split()[2] == "up" and lines[4].endswith("PathErr 25/3 from 10.0.1.2")
     ledger = tables.ledger({"bandwidth": [{"interface": "to-C", "bandwidth_bps": 1e8, "reservable_bps": 1e8,
                                            "reserved_bps": 9e7, "free_bps": 1e7}],
                             "router": [{"resource": "cpu", "unit": "CPUs", "capacity": 2.0, "used": 0.5}]})

@@ -32,12 +32,14 @@ NON_RSVP_NOTE = f"{NON_RSVP_MARK} the Path crossed a non-RSVP hop (IP TTL != Sen
 
 
 def lsps(items: list[dict[str, Any]]) -> str:
-    """The LSP table; an LSP whose Path crossed a non-RSVP hop has its name marked, with a note below."""
-    rows = [["name", "role", "state", "destination", "in", "out", "bandwidth", "record route", "reason"]]
+    """The LSP table; an LSP whose Path crossed a non-RSVP hop has its name marked, with a note below.
+    The last column: why a down LSP is down, else the last Notify PathErr its head heard."""
+    rows = [["name", "role", "state", "destination", "in", "out", "bandwidth", "record route", "reason/notice"]]
     for l in items:
         name = l["name"] + (NON_RSVP_MARK if l.get("non_rsvp_hop") else "")
         rows.append([name, l["role"], l["state"], l["destination"], cell(l["in_label"]), cell(l["out_label"]),
-                     rate(l["bandwidth_bps"]), " ".join(l["record_route"]) or "-", cell(l.get("reason"))])
+                     rate(l["bandwidth_bps"]), " ".join(l["record_route"]) or "-",
+                     cell(l.get("reason") or l.get("notice"))])
     note = "\n" + NON_RSVP_NOTE if any(l.get("non_rsvp_hop") for l in items) else ""
     return grid(rows) + note
 

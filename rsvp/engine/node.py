@@ -9,7 +9,11 @@ node handed upstream).  The ingress creates the record from a configured
 tunnel; transit and egress nodes create it from the first Path.
 
 Path flows downstream: each node processes the ERO (RFC 3209 section 4.3.4),
-records itself in the RRO, and forwards.  The egress allocates a label and
+records itself in the RRO, and forwards.  Path and PathTear are addressed to
+the next hop the ERO or routing chose (with Router Alert), not to the tunnel
+end point as routers commonly do: the kernel then sends them to that hop
+whatever its own route to the end point, and a neighbour takes either (one
+addressed beyond it is intercepted by its Router Alert).  The egress allocates a label and
 asks for a forwarding entry; when the environment reports it installed, the
 Resv goes upstream.  Each transit node that receives a Resv asks admission
 control for the bandwidth on its outgoing interface, allocates its own label,
@@ -48,7 +52,8 @@ pacing).  Hello (RFC 3209 section 5) and refresh reduction (RFC 2961: MESSAGE_ID
 with reliable delivery, Srefresh instead of per-LSP refreshes, NACK and epoch)
 are wired in by :mod:`rsvp.engine.neighbors`.
 
-Not yet handled (see the open issues): IPv6 sessions.
+Not handled: IPv6 and point-to-multipoint (RFC 4875) sessions, whose Paths are
+answered with PathErr 14, Unknown object C-Type (RFC 2205 section 3.10).
 """
 
 from __future__ import annotations
@@ -116,6 +121,8 @@ L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
 RSVP_SYSTEM_ERROR = 23  # error code (RFC 2205 appendix B; value implementation-specific)
 TRAFFIC_CONTROL_ERROR, BAD_TSPEC = 21, 4  # RFC 2205 appendix B
+UNKNOWN_C_TYPE = 14  # error code for an object this node does not implement (RFC 2205 section 3.10)
+NOTIFY_ERROR = 25  # error code of news that changes no state (RFC 3209 section 7)
 UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
 UNACCEPTABLE_LABEL = 6
 NON_RSVP_HOP = "Path across a non-RSVP hop"  # counter (RFC 2205 section 3.8)
@@ -478,6 +485,9 @@ class Node(Neighbors):
             self.intserv.received(event, now, out)
             return
         if message.msg_type in _SESSION_MESSAGES and not isinstance(session, te.SessionLspTunnelIPv4):
+            if message.msg_type == MsgType.PATH:  # e.g. a P2MP (RFC 4875) or IPv6 LSP: its head learns we cannot
+                self._path_error(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC), event,
+                                 UNKNOWN_C_TYPE, session.class_num << 8 | session.c_type, out)
             self.counters["drop: session type not supported"] += 1
             return
         handler = _HANDLERS.get(message.msg_type)
@@ -790,7 +800,9 @@ class Node(Neighbors):
         address = self._address(lsp.in_interface)  # type: ignore[arg-type]
         rro = None
         if lsp.rro_in is not None or lsp.role == "egress":
-            own = (routes.RroIPv4(address), routes.RroLabel(lsp.in_label, flags=0))  # type: ignore[arg-type]
+            # one label space for every interface, so the label is global (RFC 3209 section 4.4.1.3)
+            own = (routes.RroIPv4(address),
+                   routes.RroLabel(lsp.in_label, flags=routes.RroLabelFlags.GLOBAL_LABEL))  # type: ignore[arg-type]
             rro = own + tuple(lsp.resv_rro)
         lsp.resv_data, lsp.resv_mid_out = self._trigger(
             out, messages.resv(lsp, address, self._refresh_ms, rro), lsp.in_interface,  # type: ignore[arg-type]
@@ -852,8 +864,12 @@ class Node(Neighbors):
             return
         error = event.message.find(C.ERROR_SPEC)
         if lsp.role == "ingress":
-            self._ingress_down(lsp, f"PathErr {error.error_code}/{error.error_value} from {error.error_node}",
-                               now, out)
+            what = f"PathErr {error.error_code}/{error.error_value} from {error.error_node}"
+            if error.error_code == NOTIFY_ERROR:  # news about the LSP, which stays as it is (e.g. 25/3: a point
+                lsp.notice = what  # of local repair moved it to a bypass, RFC 4090)
+                self.counters["Notify PathErr received"] += 1
+                return
+            self._ingress_down(lsp, what, now, out)
             return
         self._send_error(out, messages.hop_by_hop_removed(event.message), lsp.in_interface, lsp.phop)  # type: ignore[arg-type]
 
@@ -969,6 +985,7 @@ class Node(Neighbors):
             "bandwidth_bps": lsp.bandwidth_bps,
             "reason": reason,
             "non_rsvp_hop": lsp.non_rsvp_hop,
+            "notice": lsp.notice if ingress else None,  # type: ignore[attr-defined]
         }
 
 

@@ -114,9 +114,11 @@ class Lsp:
 
 @dataclasses.dataclass(slots=True, eq=False)
 class IngressLsp(Lsp):
-    """An LSP this node heads: its tunnel, whether it is up, why not, and the retry back-off."""
+    """An LSP this node heads: its tunnel, whether it is up, why not, the retry back-off, and the last
+    Notify PathErr heard for it (RFC 3209 section 7, error code 25, e.g. 25/3 Tunnel locally repaired)."""
 
     tunnel: Tunnel | None = None
     up: bool = False
     reason: str | None = "signalling"
     retry_s: float = 0.0
+    notice: str | None = None
