@@ -53,8 +53,8 @@ from pathlib import Path
 from conformance import pcap
 from rsvp.ctl.client import request
 from rsvp.daemon.testbed import Testbed, load_topology
-from rsvp.sim.scenario import Scenario
 from rsvp.engine.bundle import unbundle
+from rsvp.sim.scenario import Scenario
 from rsvp.wire import MalformedMessage, MsgType, decode
 from rsvp.wire.model import ClassNum
 

@@ -1,10 +1,16 @@
-"""The engine against a real router's messages: ../shared/captures/tcpdump-pr1265_rsvp_session.pcap.
+"""The engine against real routers' and hosts' messages, from two captures in ../shared/captures.
 
-The capture is the link between R1 (head 1.1.1.1, 10.0.12.1) and R2 (10.0.12.2) of a chain
-R1 - R2 - R3 (10.0.23.3, tail 3.3.3.3): R1's Path, PathTear and P2MP Path; R2's Resv, PathErr 25/3
-and ResvTear.  Our node stands in for R2 (fed R1's messages) or for R1 (fed R2's), and what it sends
-is compared with what the real router sent in the same place.  One difference is by design
-(rsvp/engine/node.py): our Path and PathTear are addressed to the next hop, R1's to the tail.
+tcpdump-pr1265_rsvp_session.pcap (RSVP-TE) is the link between R1 (head 1.1.1.1, 10.0.12.1) and R2
+(10.0.12.2) of a chain R1 - R2 - R3 (10.0.23.3, tail 3.3.3.3): R1's Path, PathTear and P2MP Path;
+R2's Resv, PathErr 25/3 and ResvTear.  Our node stands in for R2 (fed R1's messages) or for R1 (fed
+R2's), and what it sends is compared with what the real router sent in the same place.  One
+difference is by design (rsvp/engine/node.py): our Path and PathTear are addressed to the next hop,
+R1's to the tail.
+
+peafowl_rsvp.pcap (classic RSVP, RFC 2205) is the link between a router (10.1.12.2) and a receiver
+host (10.1.12.1) of a UDP session from the sender 10.1.24.4: the router's Path, the receiver's Resv
+(FF, asking for confirmation) and the ResvConf.  Our node stands in for the receiver, then for the
+router.
 """
 
 from __future__ import annotations
@@ -16,8 +22,8 @@ import dpkt
 import pytest
 
 from rsvp.engine import (
-    EroHop, InstallLabel, Interface, LabelInstalled, Node, NodeConfig, PacketReceived, RemoveLabel, Route, Send,
-    StaticRoutes, Tunnel, TunnelAdded,
+    EroHop, FlowRequest, InstallLabel, Interface, IntServSession, LabelInstalled, Node, NodeConfig, PacketReceived,
+    RemoveLabel, ReservationRequested, Route, Send, StaticRoutes, TrafficSpec, Tunnel, TunnelAdded,
 )
 from rsvp.wire import Message, MsgType, decode, encode
 from rsvp.wire.model import ClassNum as C
@@ -27,13 +33,25 @@ R1, R2_UP, R2_DOWN, R3 = (IPv4Address(a) for a in ("10.0.12.1", "10.0.12.2", "10
 HEAD, TAIL = IPv4Address("1.1.1.1"), IPv4Address("3.3.3.3")
 P2P_PATH, P2P_RESV, P2P_PATH_ERR, P2P_PATH_TEAR, P2P_RESV_TEAR, P2MP_PATH = range(6)
 P2MP_PATH_TEAR = 8
+ROUTER, RECEIVER, SENDER = (IPv4Address(a) for a in ("10.1.12.2", "10.1.12.1", "10.1.24.4"))
+UDP_SESSION = IntServSession(RECEIVER, 17, 16388)
+CLASSIC_PATH, CLASSIC_RESV, CLASSIC_CONF = range(3)
+
+
+def payloads(path) -> list[bytes]:
+    """The RSVP payload of each frame, in capture order."""
+    with open(path, "rb") as fh:
+        return [bytes(dpkt.ethernet.Ethernet(frame).data.data) for _, frame in dpkt.pcap.Reader(fh)]
 
 
 @pytest.fixture
 def frames(shared_captures) -> list[bytes]:
-    """The RSVP payload of each frame, in capture order."""
-    with open(shared_captures / "tcpdump-pr1265_rsvp_session.pcap", "rb") as fh:
-        return [bytes(dpkt.ethernet.Ethernet(frame).data.data) for _, frame in dpkt.pcap.Reader(fh)]
+    return payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")
+
+
+@pytest.fixture
+def classic(shared_captures) -> list[bytes]:
+    return payloads(shared_captures / "peafowl_rsvp.pcap")
 
 
 def as_r2() -> Node:
@@ -149,3 +167,45 @@ def test_a_p2mp_path_is_refused_as_an_unknown_session_c_type(frames):
     assert decode(frames[P2MP_PATH_TEAR]).msg_type == MsgType.PATH_TEAR  # R1's, for the LSP refused
     assert node.handle(PacketReceived(frames[P2MP_PATH_TEAR], "to-r1", R1, 255), 2.0) == []
     assert node.snapshot()["lsps"] == []
+
+
+def test_as_receiver_our_resv_is_the_real_receivers_byte_for_byte(classic):
+    interfaces = (Interface("to-router", RECEIVER, 1e9, 24),)
+    node = Node(NodeConfig(RECEIVER, interfaces, refresh_reduction=False, hello=False), StaticRoutes(interfaces),
+                random.Random(1))
+    # what the real receiver asked for: FF, Controlled-Load r = p = 6000 B/s, b = 6000 B, m = M = 0, confirmed
+    wanted = FlowRequest(TrafficSpec(48_000, 6000, 48_000, 0, 0))
+    assert node.handle(ReservationRequested(UDP_SESSION, "FF", wanted, ((SENDER, 16388),), confirm=True), 0.5) == []
+    [(send, _)] = sends(node.handle(PacketReceived(classic[CLASSIC_PATH], "to-router", SENDER, 254), 1.0))
+    assert (send.interface, send.destination, send.router_alert) == ("to-router", ROUTER, False)
+    assert send.data == classic[CLASSIC_RESV]
+    assert node.handle(PacketReceived(classic[CLASSIC_CONF], "to-router", ROUTER, 255), 1.2) == []
+    [session] = node.snapshot()["sessions"]
+    assert session["receiver"]["confirmations"] == 1
+
+
+def test_as_router_between_real_hosts_we_send_what_the_real_router_sent(classic):
+    interfaces = (Interface("to-sender", IPv4Address("10.1.24.2"), 1e9, 24), Interface("to-receiver", ROUTER, 1e9, 24))
+    node = Node(NodeConfig(IPv4Address("2.2.2.2"), interfaces, refresh_reduction=False, hello=False),
+                StaticRoutes(interfaces), random.Random(1))
+    real_path = decode(classic[CLASSIC_PATH])
+    # the sender's Path to the router: the router's, with the sender as the previous hop
+    from_sender = tuple(core.RsvpHopIPv4(SENDER, 0) if o.class_num == C.RSVP_HOP else o for o in real_path.objects)
+    [(send, path)] = sends(node.handle(PacketReceived(encode(Message(MsgType.PATH, from_sender)), "to-sender",
+                                                      SENDER, 64), 1.0))
+    assert (send.interface, send.destination, send.router_alert) == ("to-receiver", RECEIVER, True)
+    assert path.find(C.RSVP_HOP).address == ROUTER  # its logical interface handle is ours
+    assert [o for o in path.objects if o.class_num != C.RSVP_HOP] == \
+           [o for o in real_path.objects if o.class_num != C.RSVP_HOP]
+
+    [(send, resv)] = sends(node.handle(PacketReceived(classic[CLASSIC_RESV], "to-receiver", RECEIVER, 255), 1.1))
+    assert (send.interface, send.destination) == ("to-sender", SENDER)
+    real_resv = decode(classic[CLASSIC_RESV])
+    assert resv.find(C.RSVP_HOP) == core.RsvpHopIPv4(IPv4Address("10.1.24.2"), 0)  # the sender's Path's handle
+    assert [o for o in resv.objects if o.class_num != C.RSVP_HOP] == \
+           [o for o in real_resv.objects if o.class_num != C.RSVP_HOP]  # RESV_CONFIRM passed on up
+
+    # the sender's confirmation, addressed to the receiver, goes on to it as the real router sent it
+    [(send, _)] = sends(node.handle(PacketReceived(classic[CLASSIC_CONF], "to-sender", SENDER, 255), 1.2))
+    assert (send.interface, send.destination, send.router_alert) == ("to-receiver", RECEIVER, True)
+    assert send.data == classic[CLASSIC_CONF]
