@@ -209,3 +209,21 @@ def test_as_router_between_real_hosts_we_send_what_the_real_router_sent(classic)
     [(send, _)] = sends(node.handle(PacketReceived(classic[CLASSIC_CONF], "to-sender", SENDER, 255), 1.2))
     assert (send.interface, send.destination, send.router_alert) == ("to-receiver", RECEIVER, True)
     assert send.data == classic[CLASSIC_CONF]
+
+
+def test_every_captured_message_is_handled_or_counted_as_dropped(shared_captures):
+    """Each RSVP message of every capture, malformed ones included, handed to a transit node as from its
+    neighbour: nothing raises, and each message is either received or dropped with a reason."""
+    from conformance import pcap
+
+    messages = [p for path in sorted(shared_captures.glob("*.pcap*")) for p in pcap.read_file(str(path))
+                if isinstance(p, pcap.RsvpPacket)]
+    assert len(messages) == 27  # as ../shared/captures/README.md counts them
+    node = as_r2()
+    for i, packet in enumerate(messages):
+        before = sum(node.counters.values())
+        node.handle(PacketReceived(packet.data, "to-r1", R1, packet.ttl), float(i))
+        counted = [k for k in node.counters if k.startswith(("received ", "drop: "))]
+        assert counted and sum(node.counters.values()) > before, packet
+    drops = {k: n for k, n in node.counters.items() if k.startswith("drop: ")}
+    assert sum(drops.values()) >= 13, drops  # the 12 of the malformed captures and the wrong checksum at least
