@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -21,6 +23,13 @@ import pytest
 from rsvp.ctl.client import ControlError, request
 from rsvp.daemon.testbed import Testbed as Namespaces
 from rsvp.daemon.testbed import load_topology
+from rsvp.daemon.transport import RawTransport, open_socket
+from rsvp.engine.actions import Send
+from rsvp.wire import Message, MsgType, decode, encode
+from rsvp.wire.model import ClassNum as C
+from rsvp.wire.objects import core, routes, te
+
+from .captured import payloads
 
 ROOT = Path(__file__).resolve().parent.parent
 RSVPCTL = ROOT / ".venv" / "bin" / "rsvpctl"
@@ -195,3 +204,71 @@ def test_kernel_changes_are_read_when_netlink_announces_them(testbed: Namespaces
     subprocess.run(["ip", "-n", b, "link", "set", "to-C", "down"], check=True)
     wait_for("a-d down at A", lambda: head_lsp(testbed, "a-d")["state"] == "down", 1.5)
     assert "link down" in log.read_text() and "PathErr" in (head_lsp(testbed, "a-d")["reason"] or "")
+
+
+def in_namespace(namespace: str, make: Callable[[], Any]) -> Any:
+    """``make()`` run in ``namespace`` (a socket made there stays there; setns affects only this thread)."""
+    from pyroute2 import netns
+
+    made: list[Any] = []
+
+    def run() -> None:
+        netns.setns(namespace, flags=0)
+        made.append(make())
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    return made[0]
+
+
+@pytest.mark.parametrize("testbed", [None], indirect=True)  # no Hello: A runs no rsvpd to answer it
+def test_a_real_heads_path_addressed_to_the_tail_is_intercepted_and_signalled(testbed: Namespaces,
+                                                                              shared_captures: Path) -> None:
+    """R1's Path and PathTear from the pr1265 capture (a real head's: IP destination the tail, Router
+    Alert), their addresses made the testbed's, sent by a raw socket in A in place of A's rsvpd: B
+    intercepts the Path by its Router Alert, the LSP is signalled to D and the Resv comes back to A with a
+    label; the PathTear removes it from B, C and D."""
+    path, path_tear = (payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")[i] for i in (0, 3))  # R1's
+    ports = testbed.topology.ports
+
+    def port(node: str, peer: str) -> Any:
+        return next(p for p in ports[node] if p.peer == peer)
+
+    head, tail = testbed.scenario.node("A").router_id, testbed.scenario.node("D").router_id
+    a_out = port("A", "B")
+    hops = [port(x, y).peer_address for x, y in (("A", "B"), ("B", "C"), ("C", "D"))]
+    ours = {C.SESSION: te.SessionLspTunnelIPv4(tail, 1, head), C.RSVP_HOP: core.RsvpHopIPv4(a_out.address, 0),
+            C.EXPLICIT_ROUTE: routes.ExplicitRoute(tuple(routes.EroIPv4Prefix(h, 32, False) for h in hops)),
+            C.SENDER_TEMPLATE: te.SenderTemplateLspTunnelIPv4(head, 1),
+            C.RECORD_ROUTE: routes.RecordRoute((routes.RroIPv4(a_out.address),))}
+
+    def made_ours(frame: bytes) -> bytes:
+        message = decode(frame)
+        return encode(Message(message.msg_type, tuple(ours.get(o.class_num, o) for o in message.objects)))
+
+    for node in ("D", "C", "B"):
+        testbed.start_router(node)
+    link = json.loads(subprocess.run(["ip", "-n", testbed.namespace("A"), "-j", "link", "show", a_out.interface],
+                                     capture_output=True, text=True, check=True).stdout)[0]
+    sock = in_namespace(testbed.namespace("A"), open_socket)
+    transport = RawTransport(sock, {a_out.interface: (link["ifindex"], a_out.address)})
+    try:
+        assert transport.send_nowait(Send(made_ours(path), a_out.interface, tail, router_alert=True))
+        label = None
+        deadline = time.monotonic() + 10
+        while label is None:
+            assert time.monotonic() < deadline, "no Resv came back to A"
+            select.select([sock], [], [], 0.2)
+            while (datagram := transport.receive_nowait()) is not None:
+                message = decode(datagram.data)
+                if message.msg_type == MsgType.RESV and message.find(C.SESSION) == ours[C.SESSION]:
+                    label = message.find(C.LABEL).label
+        roles = {n: [(l["role"], l["state"], l["destination"]) for l in lsps(testbed, n)] for n in ("B", "C", "D")}
+        assert roles == {"B": [("transit", "up", str(tail))], "C": [("transit", "up", str(tail))],
+                         "D": [("egress", "up", str(tail))]}, roles
+        assert lsps(testbed, "B")[0]["in_label"] == label
+        assert transport.send_nowait(Send(made_ours(path_tear), a_out.interface, tail, router_alert=True))
+        wait_for("the PathTear's way to D", lambda: not any(lsps(testbed, n) for n in ("B", "C", "D")), 5)
+    finally:
+        sock.close()

@@ -18,7 +18,6 @@ from __future__ import annotations
 import random
 from ipaddress import IPv4Address, IPv4Network
 
-import dpkt
 import pytest
 
 from rsvp.engine import (
@@ -29,6 +28,8 @@ from rsvp.wire import Message, MsgType, decode, encode
 from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import core, routes, te
 
+from .captured import payloads
+
 R1, R2_UP, R2_DOWN, R3 = (IPv4Address(a) for a in ("10.0.12.1", "10.0.12.2", "10.0.23.2", "10.0.23.3"))
 HEAD, TAIL = IPv4Address("1.1.1.1"), IPv4Address("3.3.3.3")
 P2P_PATH, P2P_RESV, P2P_PATH_ERR, P2P_PATH_TEAR, P2P_RESV_TEAR, P2MP_PATH = range(6)
@@ -36,12 +37,6 @@ P2MP_PATH_TEAR = 8
 ROUTER, RECEIVER, SENDER = (IPv4Address(a) for a in ("10.1.12.2", "10.1.12.1", "10.1.24.4"))
 UDP_SESSION = IntServSession(RECEIVER, 17, 16388)
 CLASSIC_PATH, CLASSIC_RESV, CLASSIC_CONF = range(3)
-
-
-def payloads(path) -> list[bytes]:
-    """The RSVP payload of each frame, in capture order."""
-    with open(path, "rb") as fh:
-        return [bytes(dpkt.ethernet.Ethernet(frame).data.data) for _, frame in dpkt.pcap.Reader(fh)]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ipaddress import IPv4Address, IPv6Address
 
-import dpkt
 import pytest
 
 from rsvp.wire import ClassNum, MalformedMessage, MsgType, UnknownObject, UnknownRule, decode, encode
@@ -13,6 +12,7 @@ from rsvp.wire.objects import frr as f
 from rsvp.wire.objects import routes as r
 from rsvp.wire.objects import te as t
 
+from .captured import payloads
 from .test_codec import message, obj
 
 A1, A2 = IPv6Address("2001:db8::1"), IPv6Address("2001:db8::2")
@@ -286,16 +286,11 @@ COVERED = {ClassNum.SESSION, ClassNum.SENDER_TEMPLATE, ClassNum.FILTER_SPEC, Cla
            ClassNum.S2L_SUB_LSP, ClassNum.SECONDARY_EXPLICIT_ROUTE, ClassNum.SECONDARY_RECORD_ROUTE}
 
 
-def capture_payloads(path) -> list[bytes]:
-    with open(path, "rb") as fh:
-        return [bytes(dpkt.ethernet.Ethernet(frame).data.data) for _, frame in dpkt.pcap.Reader(fh)]
-
-
 def test_pr1265_capture_decodes_and_round_trips(shared_captures):
-    payloads = capture_payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")
-    assert len(payloads) == 10
+    frames = payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")
+    assert len(frames) == 10
     seen = set()
-    for payload in payloads:
+    for payload in frames:
         msg = decode(payload)
         unknown = [o for o in msg.objects if isinstance(o, UnknownObject) and o.class_num in COVERED]
         assert not unknown, f"{msg.name}: {unknown}"
@@ -305,7 +300,7 @@ def test_pr1265_capture_decodes_and_round_trips(shared_captures):
 
 
 def test_pr1265_capture_values(shared_captures):
-    path_p2p, resv_p2p, *_ = [decode(p) for p in capture_payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")]
+    path_p2p, resv_p2p, *_ = [decode(p) for p in payloads(shared_captures / "tcpdump-pr1265_rsvp_session.pcap")]
     attribute = path_p2p.find(ClassNum.SESSION_ATTRIBUTE)
     assert attribute == t.SessionAttribute(7, 0, 0x46, "TestTunnelP2p")
     assert path_p2p.find(ClassNum.SESSION) == t.SessionLspTunnelIPv4(IPv4Address("3.3.3.3"), 1, IPv4Address("1.1.1.1"))
