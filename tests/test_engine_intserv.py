@@ -20,13 +20,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rsvp.engine import MessageReceived, Send, lifetime_s
+from rsvp.engine import MessageReceived, PacketReceived, Send, lifetime_s
 from rsvp.engine.config import FlowRequest, IntServSession, TrafficSpec
 from rsvp.engine.events import (
     ReservationRemoved, ReservationRequested, SenderAdded, SenderRemoved, ShutdownRequested,
 )
 from rsvp.engine.flowspecs import Spec, covers, f32, glb, lub, strictly_greater
-from rsvp.wire import ClassNum, Message, MsgType, UnknownObject
+from rsvp.wire import ClassNum, Message, MsgType, UnknownObject, encode
 from rsvp.wire.objects import core, intserv, refresh
 
 from .engine_harness import Line, Tree
@@ -502,11 +502,33 @@ def test_unknown_forward_objects_in_a_path_are_passed_on():
 
 
 def test_te_sessions_are_untouched_and_other_session_types_still_dropped():
+    """An IPv6 session's Path is dropped and answered with PathErr 14, Unknown object C-Type (RFC 2205
+    section 3.10), value Class-Num 1 * 256 + C-Type 2."""
     line = Line(2)
     other = Message(MsgType.PATH, (core.SessionIPv6(IPv6Address("2001:db8::1"), 17),
                                    core.RsvpHopIPv4(IPv4Address("10.0.0.1")), core.TimeValues(30000)))
-    line.nodes[1].handle(MessageReceived(other, "up", IPv4Address("10.0.0.1")), 0.0)
+    actions = line.nodes[1].handle(MessageReceived(other, "up", IPv4Address("10.0.0.1")), 0.0)
     assert line.nodes[1].counters["drop: session type not supported"] == 1
+    (error,) = [a.message for a in actions if isinstance(a, Send)]
+    spec = error.find(ClassNum.ERROR_SPEC)
+    assert (error.msg_type, spec.error_code, spec.error_value) == (MsgType.PATH_ERR, 14, 1 << 8 | 2)
+
+
+def test_a_neighbours_message_id_on_a_classic_path_is_acked_and_its_srefresh_nacked():
+    """RFC 2961 with a neighbour that uses it for classic sessions too: its Path's MESSAGE_ID asking
+    for an ACK is acknowledged (section 4.6); the id is not kept with the state, so an Srefresh naming
+    it is NACKed (section 5.4) and the neighbour sends the Path in full again."""
+    tree = with_senders(x_tree(), 0)
+    path = next(iter(tree.nodes[0].intserv.sessions.values())).psbs[(tree.address(0), 1000)].paths["to1"]
+    with_id = Message(MsgType.PATH, (refresh.MessageId(7, 42, flags=refresh.ACK_DESIRED), *path.objects), flags=1)
+    node, source = tree.nodes[1], IPv4Address("10.1.0.1")
+    node.handle(PacketReceived(encode(with_id), "to0", source), tree.now)
+    srefresh = Message(MsgType.SREFRESH, (refresh.MessageIdList(7, (42,)),), flags=1)
+    node.handle(PacketReceived(encode(srefresh), "to0", source), tree.now + 1)
+    sent = [a.message for t in (tree.now + 2, tree.now + 3) for a in node.on_timer(t)
+            if isinstance(a, Send) and a.destination == source]
+    objects = [o for m in sent if m.msg_type == MsgType.ACK for o in m.objects]
+    assert refresh.MessageIdAck(7, 42) in objects and refresh.MessageIdNack(7, 42) in objects, sent
 
 
 # --- the flowspec order (RFC 2210/2211/2212) ---------------------------------------------------------------

@@ -61,8 +61,12 @@ re-signals at once (local repair in the spirit of RFC 2205 section 3.6).
 
 Not done: SCOPE for WF (loops are not possible on the tree-shaped routes this
 relies on), ADSPEC updating (OPWA; ADSPEC is passed on unchanged), POLICY_DATA,
-non-RSVP clouds (Send_TTL), IPv6 sessions, and a data-plane action for the
-admitted reservations (traffic control exists only as admission state).
+non-RSVP clouds (Send_TTL), IPv6 sessions, a data-plane action for the
+admitted reservations (traffic control exists only as admission state), and
+refresh reduction for these sessions: they are refreshed the standard way; a
+neighbour's Path or Resv with a MESSAGE_ID is acknowledged but its id is not
+kept, so its Srefresh for that state is NACKed and the state resent in full
+(RFC 2961 section 5.4).
 """
 
 from __future__ import annotations

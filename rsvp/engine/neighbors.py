@@ -183,6 +183,14 @@ class Neighbors:
         reliable.ack(event.source, mid, now)
         return True
 
+    def _ack_unkept(self: Node, event: MessageReceived, now: float) -> None:
+        """A Path or Resv of a classic session with a MESSAGE_ID: acknowledged (RFC 2961 section 4.6), its
+        id not kept with the state, so an Srefresh naming it is NACKed and the neighbour sends the message
+        in full again (section 5.4)."""
+        mid = event.message.find(C.MESSAGE_ID)
+        if mid is not None and self.reliable is not None and event.message.msg_type in _STATE_MESSAGES:
+            self.reliable.ack(event.source, mid, now)
+
     def _install_id(self: Node, event: MessageReceived, mid: Any, installed: int | None) -> int | None:
         """The id now stored with the state (section 4.5), or None when refresh reduction is off."""
         if self.reliable is None:

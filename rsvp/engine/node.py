@@ -483,6 +483,7 @@ class Node(Neighbors):
         session = message.find(C.SESSION)
         if type(session) is SessionIPv4:  # RFC 2205 IPv4 session (C-Type 1), ResvConf included
             self.intserv.received(event, now, out)
+            self._ack_unkept(event, now)
             return
         if message.msg_type in _SESSION_MESSAGES and not isinstance(session, te.SessionLspTunnelIPv4):
             if message.msg_type == MsgType.PATH:  # e.g. a P2MP (RFC 4875) or IPv6 LSP: its head learns we cannot
