@@ -10,7 +10,10 @@ from rsvp.engine import (
     EroHop, InstallLabel, LabelInstalled, MessageReceived, Send, Tunnel, TunnelAdded, TunnelRemoved, lifetime_s,
 )
 from rsvp.wire import ClassNum, Message, MsgType, UnknownObject, decode
+from rsvp.wire.objects.attributes import AttributeFlags, LspAttributes, LspRequiredAttributes
+from rsvp.wire.objects.frr import FastReroute, FastRerouteFlags
 from rsvp.wire.objects.routes import RecordRoute, RroIPv4
+from rsvp.wire.objects.te import SuggestedLabel, UpstreamLabel
 
 from .engine_harness import Line
 
@@ -203,6 +206,34 @@ def test_unknown_objects_in_path_follow_their_class_number_rule():
     assert error.message.msg_type is MsgType.PATH_ERR and error.destination == IPv4Address("10.0.0.1")
     spec = error.message.find(ClassNum.ERROR_SPEC)
     assert (spec.error_code, spec.error_value) == (13, 100 * 256 + 1)
+
+
+def test_known_objects_the_engine_does_not_act_on_follow_the_same_rule():
+    """FAST_REROUTE and LSP_ATTRIBUTES (11bbbbbb) go on downstream unchanged, as a real head's FRR request
+    must reach the points of local repair; SUGGESTED_LABEL (10bbbbbb) is dropped; LSP_REQUIRED_ATTRIBUTES
+    (0bbbbbbb: RFC 5420 section 4.2, "an LSR that does not support the object MUST" refuse) and
+    UPSTREAM_LABEL (a bidirectional LSP) refuse the Path with error 13."""
+    line = Line(3)
+    path = _path_from_head(line)
+    frr_request = FastReroute(7, 0, 16, FastRerouteFlags.FACILITY_BACKUP_DESIRED, 0.0)
+    attributes = LspAttributes((AttributeFlags(1),))
+    suggested = SuggestedLabel(1000)
+    actions = line.nodes[1].handle(MessageReceived(
+        Message(path.msg_type, path.objects + (frr_request, attributes, suggested)), "up", IPv4Address("10.0.0.1")),
+        0.0)
+    (sent,) = [a.message for a in actions if isinstance(a, Send)]
+    assert sent.msg_type is MsgType.PATH
+    assert sent.find(ClassNum.FAST_REROUTE) == frr_request and sent.find(ClassNum.LSP_ATTRIBUTES) == attributes
+    assert sent.find(ClassNum.SUGGESTED_LABEL) is None
+    for refused in (LspRequiredAttributes((AttributeFlags(1),)), UpstreamLabel(1000)):
+        node = Line(3).nodes[1]
+        actions = node.handle(MessageReceived(Message(path.msg_type, path.objects + (refused,)), "up",
+                                              IPv4Address("10.0.0.1")), 0.0)
+        (error,) = [a.message for a in actions if isinstance(a, Send)]
+        spec = error.find(ClassNum.ERROR_SPEC)
+        assert (error.msg_type, spec.error_code, spec.error_value) == \
+            (MsgType.PATH_ERR, 13, refused.class_num << 8 | refused.c_type)
+        assert node.snapshot()["lsps"] == []
 
 
 def test_record_route_loop_is_refused():

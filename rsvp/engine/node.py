@@ -77,6 +77,7 @@ from rsvp.wire import (
 )
 from rsvp.wire.message import type_name
 from rsvp.wire.model import ClassNum as C
+from rsvp.wire.model import unknown_rule
 from rsvp.wire.objects import intserv, routes, te
 from rsvp.wire.objects.core import SessionIPv4
 
@@ -121,7 +122,7 @@ L3PID_IPV4 = 0x0800
 SERVICE_PREEMPTED = 12  # error code (RFC 2205 appendix B)
 RSVP_SYSTEM_ERROR = 23  # error code (RFC 2205 appendix B; value implementation-specific)
 TRAFFIC_CONTROL_ERROR, BAD_TSPEC = 21, 4  # RFC 2205 appendix B
-UNKNOWN_C_TYPE = 14  # error code for an object this node does not implement (RFC 2205 section 3.10)
+UNKNOWN_CLASS, UNKNOWN_C_TYPE = 13, 14  # error codes for objects this node does not implement (RFC 2205 3.10)
 NOTIFY_ERROR = 25  # error code of news that changes no state (RFC 3209 section 7)
 UNSUPPORTED_L3PID = 10  # Routing Problem values (RFC 3209 section 7.3)
 UNACCEPTABLE_LABEL = 6
@@ -520,7 +521,12 @@ class Node(Neighbors):
         hop = first[C.RSVP_HOP]
         tspec, label_request = first.get(C.SENDER_TSPEC), first.get(C.LABEL_REQUEST)
         attribute = first.get(C.SESSION_ATTRIBUTE)
-        forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
+        forward, refused_object = _passed_on(message.objects)
+        if refused_object is not None:
+            self._path_error(session, sender, tspec, event, UNKNOWN_CLASS,
+                             refused_object.class_num << 8 | refused_object.c_type, out)
+            self.counters[f"drop: Path with object class {refused_object.class_num} not implemented"] += 1
+            return
         ero_in = first.get(C.EXPLICIT_ROUTE)
         adspec = first.get(C.ADSPEC)
         # RFC 2205 section 3.8: an IP TTL other than the Send_TTL it was sent with means hops that did not
@@ -1013,6 +1019,28 @@ def _unusable_path(tspec: Any, request: Any) -> tuple[int, int] | None:
     return None
 
 
+def _passed_on(objects: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
+    """What of a Path's objects goes on downstream unchanged, and the first this node must refuse.
+
+    RFC 2205 section 3.10 by class number, for objects the codec does not know
+    and for those it decodes but this engine does not act on (such as
+    FAST_REROUTE, LSP_ATTRIBUTES, or LSP_REQUIRED_ATTRIBUTES, RFC 5420 section
+    4.2), alike: 11bbbbbb goes on, 10bbbbbb is dropped, 0bbbbbbb refuses the
+    Path (error 13).
+    """
+    forward, refused = [], None
+    for o in objects:
+        class_num = o.class_num
+        if class_num in _PATH_CLASSES and not isinstance(o, UnknownObject):
+            continue
+        rule = unknown_rule(class_num)
+        if rule is UnknownRule.FORWARD:
+            forward.append(o)
+        elif rule is UnknownRule.REJECT and refused is None:
+            refused = o
+    return tuple(forward), refused
+
+
 def _session_key(session: te.SessionLspTunnelIPv4) -> SessionKey:
     return SessionKey(int(session.tunnel_end_point), session.tunnel_id, int(session.extended_tunnel_id))
 
@@ -1028,6 +1056,9 @@ def _spec(bucket: intserv.TokenBucket) -> Spec:
 
 
 _ROUTER_ALERT = frozenset({MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF})  # RFC 2205 section 3.1.3
+_PATH_CLASSES = frozenset({  # what the engine reads in a Path (POLICY_DATA: accepted and not passed on, as before)
+    C.SESSION, C.RSVP_HOP, C.INTEGRITY, C.TIME_VALUES, C.POLICY_DATA, C.SENDER_TEMPLATE, C.SENDER_TSPEC, C.ADSPEC,
+    C.LABEL_REQUEST, C.EXPLICIT_ROUTE, C.RECORD_ROUTE, C.MESSAGE_ID, C.MESSAGE_ID_ACK, C.SESSION_ATTRIBUTE})
 _SESSION_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV, MsgType.PATH_TEAR, MsgType.RESV_TEAR,
                                MsgType.PATH_ERR, MsgType.RESV_ERR})
 _HANDLERS = {
