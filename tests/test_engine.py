@@ -348,13 +348,15 @@ def test_unknown_forward_objects_of_a_resv_travel_upstream():
     line.run(1.0)
     resv = decode(line.nodes[2].lsps[next(iter(line.nodes[2].lsps))].resv_data)
     forward, ignore = UnknownObject(250, 9, b"\x0a\x0b\x0c\x0d"), UnknownObject(150, 9, b"\x01\x02\x03\x04")
-    actions = line.nodes[1].handle(MessageReceived(Message(resv.msg_type, resv.objects + (forward, ignore)),
+    known = LspAttributes((AttributeFlags(1),))  # known to the codec, not acted on: 11bbbbbb goes on too
+    actions = line.nodes[1].handle(MessageReceived(Message(resv.msg_type, resv.objects + (forward, ignore, known)),
                                                    "down", IPv4Address("10.0.1.2")), line.now)
     for action in actions:  # the swap is re-installed, then the Resv goes upstream
         if isinstance(action, InstallLabel):
             actions += line.nodes[1].handle(LabelInstalled(action.handle), line.now)
     upstream = [a.message for a in actions if isinstance(a, Send) and a.message.msg_type is MsgType.RESV]
     assert upstream and forward in upstream[-1].objects and ignore not in upstream[-1].objects
+    assert known in upstream[-1].objects
 
 
 def test_expiry_follows_the_neighbours_latest_refresh_period():

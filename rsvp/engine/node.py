@@ -521,7 +521,7 @@ class Node(Neighbors):
         hop = first[C.RSVP_HOP]
         tspec, label_request = first.get(C.SENDER_TSPEC), first.get(C.LABEL_REQUEST)
         attribute = first.get(C.SESSION_ATTRIBUTE)
-        forward, refused_object = _passed_on(message.objects)
+        forward, refused_object = _passed_on(message.objects, _PATH_CLASSES)
         if refused_object is not None:
             self._path_error(session, sender, tspec, event, UNKNOWN_CLASS,
                              refused_object.class_num << 8 | refused_object.c_type, out)
@@ -662,7 +662,7 @@ class Node(Neighbors):
         label = first.get(C.LABEL)
         refresh_ms = first[C.TIME_VALUES].refresh_period_ms
         rro = first.get(C.RECORD_ROUTE)
-        forward = tuple(o for o in message.objects if isinstance(o, UnknownObject) and o.rule is UnknownRule.FORWARD)
+        forward, _ = _passed_on(message.objects, _RESV_CLASSES)  # nothing in a Resv refuses it
         flows = [o for o in message.objects if isinstance(o, te.FilterSpecLspTunnelIPv4)]
         mid = first.get(C.MESSAGE_ID)
         for flow in flows:
@@ -1019,8 +1019,9 @@ def _unusable_path(tspec: Any, request: Any) -> tuple[int, int] | None:
     return None
 
 
-def _passed_on(objects: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
-    """What of a Path's objects goes on downstream unchanged, and the first this node must refuse.
+def _passed_on(objects: tuple[Any, ...], read: frozenset[int]) -> tuple[tuple[Any, ...], Any]:
+    """What of a message's objects goes on unchanged, and the first this node must refuse; ``read``: the
+    classes the engine acts on in this kind of message.
 
     RFC 2205 section 3.10 by class number, for objects the codec does not know
     and for those it decodes but this engine does not act on (such as
@@ -1031,7 +1032,7 @@ def _passed_on(objects: tuple[Any, ...]) -> tuple[tuple[Any, ...], Any]:
     forward, refused = [], None
     for o in objects:
         class_num = o.class_num
-        if class_num in _PATH_CLASSES and not isinstance(o, UnknownObject):
+        if class_num in read and not isinstance(o, UnknownObject):
             continue
         rule = unknown_rule(class_num)
         if rule is UnknownRule.FORWARD:
@@ -1059,6 +1060,9 @@ _ROUTER_ALERT = frozenset({MsgType.PATH, MsgType.PATH_TEAR, MsgType.RESV_CONF}) 
 _PATH_CLASSES = frozenset({  # what the engine reads in a Path (POLICY_DATA: accepted and not passed on, as before)
     C.SESSION, C.RSVP_HOP, C.INTEGRITY, C.TIME_VALUES, C.POLICY_DATA, C.SENDER_TEMPLATE, C.SENDER_TSPEC, C.ADSPEC,
     C.LABEL_REQUEST, C.EXPLICIT_ROUTE, C.RECORD_ROUTE, C.MESSAGE_ID, C.MESSAGE_ID_ACK, C.SESSION_ATTRIBUTE})
+_RESV_CLASSES = frozenset({
+    C.SESSION, C.RSVP_HOP, C.INTEGRITY, C.TIME_VALUES, C.POLICY_DATA, C.RESV_CONFIRM, C.STYLE, C.FLOWSPEC,
+    C.FILTER_SPEC, C.LABEL, C.RECORD_ROUTE, C.MESSAGE_ID, C.MESSAGE_ID_ACK})
 _SESSION_MESSAGES = frozenset({MsgType.PATH, MsgType.RESV, MsgType.PATH_TEAR, MsgType.RESV_TEAR,
                                MsgType.PATH_ERR, MsgType.RESV_ERR})
 _HANDLERS = {
