@@ -246,14 +246,18 @@ def test_lsp_state_changes_are_logged_once(tmp_path: Path) -> None:
         node.handle(TunnelAdded(config.tunnels[0].tunnel(1)), 0.0)
         router._log_lsp_changes()
         router._log_lsp_changes()
+        (lsp,) = node.lsps.values()
+        lsp.notice = "PathErr 25/3 from 192.0.2.2"  # as a Notify PathErr leaves it (tests/test_engine_captures.py)
+        router._log_lsp_changes()
         node.handle(TunnelRemoved("t1"), 1.0)
         router._log_lsp_changes()
         records = [json.loads(line) for line in stream.getvalue().splitlines()]
-        assert [(r["event"], r["lsp"]) for r in records] == [("lsp down", "t1"), ("lsp gone", "t1")]
+        assert [(r["event"], r["lsp"]) for r in records] == [("lsp down", "t1"), ("lsp down", "t1"), ("lsp gone", "t1")]
         assert records[0]["role"] == "ingress" and records[0]["reason"] == "signalling"
+        assert (records[0]["notice"], records[1]["notice"]) == (None, "PathErr 25/3 from 192.0.2.2")
         router.config = dataclasses.replace(router.config, log_level="warning")
         node.handle(TunnelAdded(config.tunnels[0].tunnel(2)), 2.0)
         router._log_lsp_changes()
-        assert router._lsp_states == {} and len(stream.getvalue().splitlines()) == 2
+        assert router._lsp_states == {} and len(stream.getvalue().splitlines()) == 3
     finally:
         logs.configure("console", "warning")

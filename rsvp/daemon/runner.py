@@ -130,7 +130,7 @@ class Router:
         self._inbox = _Inbox()
         self._labels_send, self._labels = trio.open_memory_channel[Action](math.inf)
         self._stopping = trio.Event()
-        self._lsp_states: dict[LspKey, tuple[bool, str | None]] = {}
+        self._lsp_states: dict[LspKey, tuple[bool, str | None, str | None]] = {}
         self._lsp_names: dict[LspKey, tuple[str, str]] = {}
         self.kernel_events = kernel_events
         self.latencies = Latencies()  # how long each datagram waited and was handled, by message type
@@ -281,8 +281,8 @@ class Router:
                     self._inbox.send_nowait(LinkUp(name) if self.routes.up(name) else LinkDown(name))
 
     def _log_lsp_changes(self) -> None:
-        """Log LSPs that came up, went down or went away since the last call (at level info; above it
-        nothing is compared)."""
+        """Log LSPs that came up, went down, heard a Notify PathErr or went away since the last call (at
+        level info; above it nothing is compared)."""
         if logs.LEVELS[self.config.log_level] > logging.INFO:
             self._lsp_states, self._lsp_names = {}, {}
             return
@@ -294,7 +294,7 @@ class Router:
                 assert lsp is not None
                 self._lsp_names[key] = (lsp["name"], lsp["role"])
                 self.log.info(f"lsp {lsp['state']}", **logs.lsp_keys(lsp), in_label=lsp["in_label"],
-                              out_label=lsp["out_label"], reason=lsp["reason"])
+                              out_label=lsp["out_label"], reason=lsp["reason"], notice=lsp["notice"])
         for key in previous.keys() - states.keys():
             name, role = self._lsp_names.pop(key)
             self.log.info("lsp gone", lsp=name, role=role)

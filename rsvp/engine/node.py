@@ -222,10 +222,11 @@ class Node(Neighbors):
             **self._neighbors_snapshot(),
         }
 
-    def lsp_states(self) -> dict[LspKey, tuple[bool, str | None]]:
-        """Each LSP's (up, reason) as :meth:`snapshot` describes it, without describing every LSP (the
-        daemon compares these every second to log what changed; :meth:`describe` the ones that did)."""
-        return {key: _state(lsp) for key, lsp in self.lsps.items()}
+    def lsp_states(self) -> dict[LspKey, tuple[bool, str | None, str | None]]:
+        """Each LSP's (up, reason, notice) as :meth:`snapshot` describes it, without describing every LSP
+        (the daemon compares these every second to log what changed; :meth:`describe` the ones that did)."""
+        return {key: (*_state(lsp), lsp.notice if type(lsp) is IngressLsp else None)
+                for key, lsp in self.lsps.items()}
 
     def describe(self, key: LspKey) -> dict[str, Any] | None:
         """One LSP as :meth:`snapshot` lists it (None: no such LSP)."""
