@@ -78,6 +78,22 @@ def test_chunk_with_unknown_ids_is_rechecked_until_they_are_installed():
     assert sin.refresh(chunk, chunk.message_ids, 30.0) == set() and sin.refreshed_at(2) == 30.0
 
 
+def test_a_chunk_that_comes_back_refreshes_the_ids_a_later_chunk_had_taken():
+    """The neighbour's summary changes and changes back (an LSP added, then refused): the ids the second
+    chunk took over are refreshed again by the first one's return, not left on the second's old time."""
+    sin = SummaryIn()
+    for i in (1, 2, 3, 4):
+        sin.install(i)
+    before, during = MessageIdList(1, (1, 2, 3)), MessageIdList(1, (1, 2, 3, 4))
+    assert sin.refresh(before, before.message_ids, 0.0) == set()
+    assert sin.refresh(during, during.message_ids, 30.0) == set()
+    sin.forget(4)
+    assert sin.repeat(before, 60.0) is None  # no longer all its own: processed in full
+    assert sin.refresh(before, before.message_ids, 60.0) == set()
+    assert [sin.refreshed_at(i) for i in (1, 2, 3)] == [60.0] * 3
+    assert sin.repeat(before, 90.0) == 3 and sin.refreshed_at(1) == 90.0
+
+
 def test_srefresh_round_trip_between_two_nodes_over_bytes():
     tx, rx = Reliable(3, ReliableConfig()), Reliable(4)
     tx.observe(N, 0x01)

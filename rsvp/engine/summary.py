@@ -176,11 +176,16 @@ class SummaryIn:
         if seen is None:
             seen = self._chunks[chunk] = _Seen(now, len(ids))
         seen.at = now
+        known = self._known
         matched = set(ids)
-        unknown = matched.difference(self._known)
+        unknown = matched.difference(known)
         matched -= unknown
         seen.missing = len(unknown)
-        self._known.update(zip(matched, itertools.repeat(seen)))
+        # ids that another chunk covered last are this one's now: that chunk no longer repeats as
+        # all-matched (its refresh would not reach them), so its next arrival is processed in full
+        for other in {known[i] for i in matched} - {None, seen}:
+            other.missing += 1
+        known.update(zip(matched, itertools.repeat(seen)))
         return unknown
 
     def prune(self, before: float) -> None:
