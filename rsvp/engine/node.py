@@ -13,9 +13,9 @@ records itself in the RRO, and forwards.  Path and PathTear are addressed to
 the next hop the ERO or routing chose (with Router Alert), not to the tunnel
 end point as routers commonly do: the kernel then sends them to that hop
 whatever its own route to the end point, and a neighbour takes either (one
-addressed beyond it is intercepted by its Router Alert).  The egress allocates a label and
-asks for a forwarding entry; when the environment reports it installed, the
-Resv goes upstream.  Each transit node that receives a Resv asks admission
+addressed beyond it is intercepted by its Router Alert).  The egress
+allocates a label and asks for a forwarding entry; when the environment
+reports it installed, the Resv goes upstream.  Each transit node that receives a Resv asks admission
 control for the bandwidth on its outgoing interface, allocates its own label,
 installs the swap and, once installed, passes the Resv on upstream with its
 label.  The ingress installs the push and the LSP is up.
