@@ -19,12 +19,14 @@ before its first Path:
 With ``--hops``, tcpdump also listens on B ``to-C`` and C ``to-D`` and the
 latency is split by hop: how long each router held the Path or the Resv (its
 wake-up, the engine and the send), from the wire timestamps either side.
-With ``--floor``, the latency runs are repeated over a second chain in which each
-router runs :mod:`benchmarks.floor_relay` instead of rsvpd: rsvpd's transport
-relaying the same messages with no engine, blocking in ``recvmsg`` (what the
-wire, the kernel and waking four processes cost on this machine), then again
-with the transit relays waiting in trio as rsvpd does; printed with rsvpd's
-median over each.  Each daemon's own account of the latency runs is printed too: per message
+With ``--floor``, the latency runs are repeated over a second chain in which
+each router runs :mod:`benchmarks.floor_relay` instead of rsvpd: rsvpd's
+transport relaying the same messages with no engine, blocking in ``recvmsg``
+(what the wire, the kernel and waking four processes cost on this machine),
+then again with the transit relays waiting in trio as rsvpd does; printed with
+rsvpd's median over each.
+
+Each daemon's own account of the latency runs is printed too: per message
 type, how long it waited from the kernel's receive timestamp until the engine
 took it, and how long until its actions were performed (``show counters``,
 rsvp/daemon/latency.py).  The load average is printed: the VM's two cores are

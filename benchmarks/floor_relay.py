@@ -101,5 +101,6 @@ def main(argv: list[str] | None = None) -> int:
     trio.run(relay_in_trio)
     return 0
 
+
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -12,7 +12,6 @@ import select
 import shutil
 import signal
 import subprocess
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -30,6 +29,7 @@ from rsvp.wire.model import ClassNum as C
 from rsvp.wire.objects import core, routes, te
 
 from .captured import payloads
+from .namespaces import in_namespace
 
 ROOT = Path(__file__).resolve().parent.parent
 RSVPCTL = ROOT / ".venv" / "bin" / "rsvpctl"
@@ -204,22 +204,6 @@ def test_kernel_changes_are_read_when_netlink_announces_them(testbed: Namespaces
     subprocess.run(["ip", "-n", b, "link", "set", "to-C", "down"], check=True)
     wait_for("a-d down at A", lambda: head_lsp(testbed, "a-d")["state"] == "down", 1.5)
     assert "link down" in log.read_text() and "PathErr" in (head_lsp(testbed, "a-d")["reason"] or "")
-
-
-def in_namespace(namespace: str, make: Callable[[], Any]) -> Any:
-    """``make()`` run in ``namespace`` (a socket made there stays there; setns affects only this thread)."""
-    from pyroute2 import netns
-
-    made: list[Any] = []
-
-    def run() -> None:
-        netns.setns(namespace, flags=0)
-        made.append(make())
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join()
-    return made[0]
 
 
 @pytest.mark.parametrize("testbed", [None], indirect=True)  # no Hello: A runs no rsvpd to answer it

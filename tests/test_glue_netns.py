@@ -7,7 +7,6 @@ import os
 import secrets
 import socket
 import subprocess
-import threading
 import time
 from ipaddress import IPv4Address
 
@@ -23,6 +22,8 @@ from quasar_glue.netns_backend import Forwarder
 from rsvp.engine.actions import InstallLabel, RemoveLabel
 from rsvp.engine.events import LabelInstalled, LabelInstallFailed
 
+from .namespaces import in_namespace
+
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or not os.path.isdir("/var/run") or
                                 subprocess.run(["ip", "netns", "list"], check=False, capture_output=True).returncode != 0,
                                 reason="netns backend tests need root and network namespaces")
@@ -32,22 +33,15 @@ NEXT_HOP = IPv4Address("10.99.2.2")
 
 
 def ns_socket(namespace: str, device: str) -> socket.socket:
-    """An AF_PACKET socket bound to ``device`` in ``namespace`` (setns affects only the calling thread)."""
-    from pyroute2 import netns
+    """An AF_PACKET socket bound to ``device`` in ``namespace``."""
 
-    made: list[socket.socket] = []
-
-    def open_inside() -> None:
-        netns.setns(namespace, flags=0)
+    def open_inside() -> socket.socket:
         sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0003))
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
         sock.bind((device, 0x0003))
-        made.append(sock)
+        return sock
 
-    thread = threading.Thread(target=open_inside)
-    thread.start()
-    thread.join()
-    return made[0]
+    return in_namespace(namespace, open_inside)
 
 
 def ip(*args: str) -> None:

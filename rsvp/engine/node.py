@@ -489,8 +489,7 @@ class Node(Neighbors):
             return
         if message.msg_type in _SESSION_MESSAGES and not isinstance(session, te.SessionLspTunnelIPv4):
             if message.msg_type == MsgType.PATH:  # e.g. a P2MP (RFC 4875) or IPv6 LSP: its head learns we cannot
-                self._path_error(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC), event,
-                                 UNKNOWN_C_TYPE, session.class_num << 8 | session.c_type, out)
+                self._refuse_path(event, UNKNOWN_C_TYPE, session.class_num << 8 | session.c_type, out)
             self.counters["drop: session type not supported"] += 1
             return
         handler = _HANDLERS.get(message.msg_type)
@@ -502,11 +501,16 @@ class Node(Neighbors):
     def _rejected(self, event: MessageReceived, exc: MalformedMessage, out: list[Action]) -> None:
         """Unknown class/C-Type is answered (RFC 2205 section 3.10); other faults are dropped and counted."""
         message = event.message
-        session = message.find(C.SESSION)
-        if exc.error_code in (13, 14) and session is not None and message.msg_type == MsgType.PATH:
-            self._path_error(session, message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC), event,
-                             exc.error_code, exc.error_value or 0, out)
+        if exc.error_code in (UNKNOWN_CLASS, UNKNOWN_C_TYPE) and message.find(C.SESSION) is not None \
+                and message.msg_type == MsgType.PATH:
+            self._refuse_path(event, exc.error_code, exc.error_value or 0, out)
         self.counters[f"drop: {exc.reason}"] += 1
+
+    def _refuse_path(self, event: MessageReceived, code: int, value: int, out: list[Action]) -> None:
+        """PathErr ``code``/``value`` for a Path refused as a whole, from its own SESSION and sender objects."""
+        message = event.message
+        self._path_error(message.find(C.SESSION), message.find(C.SENDER_TEMPLATE), message.find(C.SENDER_TSPEC),
+                         event, code, value, out)
 
     def _path(self, event: MessageReceived, now: float, out: list[Action]) -> None:
         if self.shutting_down:  # state made now would be left behind on the next hops
